@@ -1,0 +1,99 @@
+/** Public types of the Weixin sandbox; the shapes other helpers and tests code against. */
+
+export const SANDBOX_APP = {
+	appId: 'wx5a9d0c4e7b1f2a36',
+	appSecret: '3f9c2e71a8d44b0e96c5f1d27ab8e403',
+} as const;
+
+export interface SandboxOptions {
+	/** 0 (the default) picks a free port. */
+	port?: number;
+	/** Defaults to 127.0.0.1: the sandbox only ever listens on loopback. */
+	host?: string;
+}
+
+export interface SandboxConfig {
+	/** true → material/add_news answers 45106 like the live service since 2022-02-28. */
+	addNewsRetired: boolean;
+	/** freepublish/get answers status 1 this many times, then the final outcome. */
+	publishPollsBeforeDone: number;
+	/** success → status 0 with article URLs; failed → 3; rejected → 4 (both with fail_idx). */
+	publishOutcome: 'success' | 'failed' | 'rejected';
+	/** false → both token calls answer 40164. */
+	ipWhitelisted: boolean;
+	/** How long the previous classic token stays valid after a new one is issued. */
+	classicOverlapSeconds: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
+	addNewsRetired: false,
+	publishPollsBeforeDone: 2,
+	publishOutcome: 'success',
+	ipWhitelisted: true,
+	classicOverlapSeconds: 300,
+};
+
+export type FaultSpec = {
+	/** Exact pathname; omitted = any API path, token calls included. */
+	path?: string;
+	/** How many matching requests the fault hits before it is gone (default 1). */
+	times?: number;
+} & (
+	| { kind: 'errcode'; errcode: number; errmsg?: string }
+	| { kind: 'http'; status: number }
+	| { kind: 'drop' }
+	| { kind: 'hang' }
+	| { kind: 'truncate' }
+);
+
+export type FaultKind = FaultSpec['kind'];
+
+export interface MultipartLogBody {
+	fields: Record<string, string>;
+	files: Array<{ field: string; filename: string; contentType: string; size: number }>;
+}
+
+export interface RequestLogEntry {
+	/** Sandbox clock in milliseconds when the request arrived. */
+	time: number;
+	method: string;
+	path: string;
+	/** access_token and secret values are replaced by '***'. */
+	query: Record<string, string>;
+	tokenCall: boolean;
+	/** HTTP status sent; 0 when no answer was sent (drop, hang). */
+	status: number;
+	errcode?: number;
+	fault?: FaultKind;
+	requestBytes: number;
+	/** Parsed JSON body (secrets replaced by '***') or a summary of a multipart body. */
+	body?: unknown;
+}
+
+export type StoredKind = 'temporary' | 'permanent' | 'draft';
+
+export interface Sandbox {
+	/** Base URL such as http://127.0.0.1:43123: the credential's "API base URL". */
+	url: string;
+	/** Stops listening and destroys every open socket, hung ones included. */
+	close(): Promise<void>;
+	/** Forgets all state, tokens, faults, log, config and clock offset (latency stays). */
+	reset(): void;
+	injectFault(fault: FaultSpec): void;
+	clearFaults(): void;
+	/** Delay added to every API answer (not to /__sandbox control calls). */
+	setLatency(ms: number): void;
+	/** Every issued access token becomes invalid (→ 40001). */
+	invalidateTokens(): void;
+	issuedTokens(): string[];
+	advanceClock(seconds: number): void;
+	/** Sandbox clock, unix seconds. */
+	now(): number;
+	log(): RequestLogEntry[];
+	tokenCalls(): number;
+	clearLog(): void;
+	configure(config: Partial<SandboxConfig>): void;
+	/** Stores a voice as if recorded by the JS-SDK; returns its media_id for media/get/jssdk. */
+	seedHdVoice(bytes?: Buffer): string;
+	stored(kind: StoredKind, mediaId: string): unknown;
+}
