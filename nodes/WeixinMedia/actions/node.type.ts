@@ -1,0 +1,24 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+/** Every resource with its operations: the router's dispatch table must cover exactly these. */
+export type WeixinMediaMap = {
+	temporaryMedia: 'upload' | 'get' | 'getHdVoice';
+	permanentMaterial: 'add' | 'get' | 'deleteMaterial' | 'getCount' | 'getMany';
+	articleImage: 'upload';
+	news: 'create';
+	draft: 'create' | 'get';
+	publish: 'submit' | 'getStatus';
+};
+
+export type WeixinMediaResource = keyof WeixinMediaMap;
+
+/** One operation: its UI fields and what it does for one input item. */
+export interface OperationModule {
+	description: INodeProperties[];
+	execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
+}
+
+export type ResourceOperations<R extends WeixinMediaResource> = Record<
+	WeixinMediaMap[R],
+	OperationModule
+>;

@@ -1,0 +1,35 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
+import { mediaTypeProperty } from '../../descriptions/media.description';
+import type { MediaType } from '../../media';
+import { uploadMedia } from '../../transport';
+import { uploadEachFile } from '../shared/mediaFiles';
+
+export const description: INodeProperties[] = forOperation('temporaryMedia', 'upload', [
+	mediaTypeProperty('temporary', 'The kind of media; WeChat keeps temporary media for 3 days'),
+	binaryInputProperty,
+]);
+
+/** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	return await uploadEachFile(this, itemIndex, 'temporary', type, async (source) => {
+		const answer = await uploadMedia(this, itemIndex, {
+			path: '/cgi-bin/media/upload',
+			qs: { type },
+			source,
+			// A repeated temporary upload only leaves a spare copy that expires in 3 days.
+			policy: 'repeatableWrite',
+		});
+		return {
+			type: answer.type ?? type,
+			// WeChat answers a thumb upload with thumb_media_id instead of media_id.
+			media_id: answer.media_id ?? answer.thumb_media_id,
+			created_at: answer.created_at,
+		};
+	});
+}

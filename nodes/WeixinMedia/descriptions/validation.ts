@@ -1,0 +1,31 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+/** "item 2, field `Media ID`: ..." — input errors name the item and the field the user has to fix. */
+export function fieldError(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	fieldLabel: string,
+	problem: string,
+	description?: string,
+): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `item ${itemIndex}, field \`${fieldLabel}\`: ${problem}`, {
+		itemIndex,
+		description,
+	});
+}
+
+/** A text parameter that must not be blank; returned trimmed. */
+export function requiredText(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameterName: string,
+	fieldLabel: string,
+): string {
+	const value = ctx.getNodeParameter(parameterName, itemIndex, '') as unknown;
+	const text = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+	if (text === '') {
+		throw fieldError(ctx, itemIndex, fieldLabel, 'is empty', 'Map the field to a value from an earlier node, or type it in.');
+	}
+	return text;
+}

@@ -1,0 +1,210 @@
+import type FormData from 'form-data';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+} from 'n8n-workflow';
+
+import { classifyDownload, storeDownload, type DownloadTarget } from './download';
+import {
+	TOKEN_ERRCODES,
+	WeixinError,
+	apiError,
+	findWeixinError,
+	toNodeError,
+	toWeixinError,
+} from './errors';
+import { type RetryPolicy, withBusyRetry, withTransportRetry } from './retry';
+import { CREDENTIAL_TYPE, markTokenRejected, normaliseCredentials, type WeixinCredentials } from './token';
+
+export interface WeixinRequest {
+	method: 'GET' | 'POST';
+	/** Path under the API base URL, e.g. `/cgi-bin/media/upload`. */
+	path: string;
+	qs?: IDataObject;
+	/** JSON body. */
+	body?: IDataObject;
+	/** Multipart body, built anew for every attempt: a sent stream cannot be sent again. */
+	form?: () => Promise<FormData>;
+	policy: RetryPolicy;
+}
+
+export interface TransportSettings {
+	/** Milliseconds before a call without an answer is abandoned. */
+	timeout: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+const settingsByExecution = new WeakMap<IExecuteFunctions, TransportSettings>();
+const credentialsByExecution = new WeakMap<IExecuteFunctions, Promise<WeixinCredentials>>();
+
+/** The router sets the user's options once per run; every call of that run uses them. */
+export function configureTransport(ctx: IExecuteFunctions, settings: TransportSettings): void {
+	settingsByExecution.set(ctx, settings);
+}
+
+export function timeoutFor(ctx: IExecuteFunctions): number {
+	return settingsByExecution.get(ctx)?.timeout ?? DEFAULT_TIMEOUT_MS;
+}
+
+// The account fields do not change during a run; the token does, and n8n reads it afresh per request.
+async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+	let credentials = credentialsByExecution.get(ctx);
+	if (!credentials) {
+		credentials = ctx.getCredentials(CREDENTIAL_TYPE).then((data) => normaliseCredentials(data));
+		credentialsByExecution.set(ctx, credentials);
+	}
+	return await credentials;
+}
+
+function endpointName(path: string): string {
+	return path.replace(/^\/cgi-bin\//, '');
+}
+
+/**
+ * Sends one WeChat API call and hands the raw answer to `interpret`, which throws a WeixinError for a
+ * non-zero errcode. Owns the rules every call shares:
+ * - errcode -1: retried with backoff (withBusyRetry);
+ * - 40001/40014/42001: the token that request carried is marked rejected, and the call is sent once
+ *   more; the retry goes through n8n's credential refresh, never more than once;
+ * - transport failures: retried per the call's policy (withTransportRetry);
+ * - every error leaves as an n8n error naming the item, with secrets redacted.
+ */
+async function callWeixin<T>(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: WeixinRequest,
+	expectFile: boolean,
+	interpret: (response: IN8nHttpFullResponse) => Promise<T>,
+): Promise<T> {
+	const endpoint = endpointName(request.path);
+	try {
+		const credentials = await credentialsFor(ctx);
+		let tokenRefreshed = false;
+		return await withBusyRetry(async () => {
+			for (;;) {
+				const qs: IDataObject = { ...request.qs };
+				try {
+					return await withTransportRetry(endpoint, request.policy, async () => {
+						const options: IHttpRequestOptions = {
+							method: request.method,
+							url: `${credentials.baseUrl}${request.path}`,
+							qs,
+							timeout: timeoutFor(ctx),
+							returnFullResponse: true,
+						};
+						if (request.form) options.body = await request.form();
+						else if (request.body) options.body = request.body;
+						if (expectFile) options.encoding = 'stream';
+						else options.json = true;
+						const response = (await ctx.helpers.httpRequestWithAuthentication.call(
+							ctx,
+							CREDENTIAL_TYPE,
+							options,
+						)) as IN8nHttpFullResponse;
+						return await interpret(response);
+					});
+				} catch (error) {
+					const weixinError = findWeixinError(error);
+					const errcode = weixinError?.details.errcode;
+					const usedToken = qs.access_token;
+					if (errcode !== undefined && TOKEN_ERRCODES.has(errcode) && !tokenRefreshed) {
+						tokenRefreshed = true;
+						if (typeof usedToken === 'string') markTokenRejected(credentials, usedToken);
+						continue;
+					}
+					throw error;
+				}
+			}
+		});
+	} catch (error) {
+		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
+	}
+}
+
+function checkErrcode(endpoint: string, body: IDataObject): IDataObject {
+	const errcode = Number(body.errcode ?? 0);
+	if (errcode !== 0) throw apiError(endpoint, errcode, body.errmsg as string | undefined);
+	return body;
+}
+
+/** A WeChat call answered with JSON; a non-zero errcode becomes an error. */
+export async function weixinRequest(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: WeixinRequest,
+): Promise<IDataObject> {
+	const endpoint = endpointName(request.path);
+	return await callWeixin(ctx, itemIndex, request, false, async (response) => {
+		const body = response.body;
+		if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) {
+			throw new WeixinError(`WeChat ${endpoint} answered with something other than JSON.`);
+		}
+		return checkErrcode(endpoint, body as IDataObject);
+	});
+}
+
+export type DownloadResult =
+	| { kind: 'json'; json: IDataObject }
+	| { kind: 'file'; binary: IBinaryData; bytes: number };
+
+/**
+ * A WeChat call that answers either with file bytes or with JSON (errors always, and metadata such as
+ * `video_url` for some types). A JSON error is never stored as a file.
+ */
+export async function weixinDownload(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: WeixinRequest,
+	target: DownloadTarget,
+): Promise<DownloadResult> {
+	const endpoint = endpointName(request.path);
+	return await callWeixin(ctx, itemIndex, request, true, async (response) => {
+		return await readDownload(ctx, endpoint, response, target);
+	});
+}
+
+async function readDownload(
+	ctx: IExecuteFunctions,
+	endpoint: string,
+	response: IN8nHttpFullResponse,
+	target: DownloadTarget,
+): Promise<DownloadResult> {
+	const answer = await classifyDownload(response, timeoutFor(ctx));
+	if (answer.kind === 'json') return { kind: 'json', json: checkErrcode(endpoint, answer.json) };
+	return { kind: 'file', ...(await storeDownload(ctx, answer, target)) };
+}
+
+/**
+ * Downloads a file from a plain URL that WeChat handed out (`video_url`, `down_url`). No token is sent
+ * to it; reads are retried like any other read.
+ */
+export async function downloadFromUrl(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	url: string,
+	target: DownloadTarget,
+): Promise<Extract<DownloadResult, { kind: 'file' }>> {
+	const endpoint = 'file download';
+	try {
+		return await withTransportRetry(endpoint, 'read', async () => {
+			const response = (await ctx.helpers.httpRequest({
+				method: 'GET',
+				url,
+				encoding: 'stream',
+				returnFullResponse: true,
+				timeout: timeoutFor(ctx),
+			})) as IN8nHttpFullResponse;
+			const answer = await readDownload(ctx, endpoint, response, target);
+			if (answer.kind === 'json') {
+				throw new WeixinError(`The download URL answered with JSON instead of a file.`);
+			}
+			return answer;
+		});
+	} catch (error) {
+		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
+	}
+}

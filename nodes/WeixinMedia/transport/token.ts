@@ -1,0 +1,218 @@
+import { createHash } from 'crypto';
+import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
+
+import { WeixinError, apiError, toWeixinError } from './errors';
+import { rememberSecret } from './redact';
+import { withBusyRetry, withTransportRetry } from './retry';
+
+export const CREDENTIAL_TYPE = 'weixinOfficialAccountApi';
+export const DEFAULT_BASE_URL = 'https://api.weixin.qq.com';
+
+export interface WeixinCredentials {
+	appId: string;
+	appSecret: string;
+	tokenEndpoint: 'stable' | 'classic';
+	baseUrl: string;
+	/** Filled by n8n through `preAuthentication` and kept in n8n's credential store (shared by workers). */
+	accessToken?: string;
+	/** Unix milliseconds; stored next to the token so every process knows when to stop using it. */
+	accessTokenExpiresAt?: number;
+}
+
+export interface IssuedToken {
+	accessToken: string;
+	accessTokenExpiresAt: number;
+}
+
+type HttpRequest = (options: IHttpRequestOptions) => Promise<unknown>;
+
+/**
+ * A token is treated as spent this long before WeChat's expiry. Five minutes matches the stable-token
+ * renewal window: a stable_token call made inside it returns the renewed token.
+ */
+const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+
+/** WeChat allows a forced stable-token refresh only 30 s after the previous one (and 20 a day). */
+const FORCED_REFRESH_SPACING_MS = 30 * 1000;
+
+interface TokenState {
+	current?: IssuedToken;
+	/** Tokens WeChat rejected (40001/40014/42001): never handed out again by this process. */
+	rejected: Set<string>;
+	/** The one token request in flight for this credential, shared by every concurrent caller. */
+	inFlight?: Promise<IssuedToken>;
+	lastForcedRefreshAt?: number;
+}
+
+// Per process, keyed by everything that identifies the account and endpoint: one run's items, later
+// executions and the credential hooks all share it. Across processes, n8n's credential store shares
+// the token (see the credential's preAuthentication).
+const states = new Map<string, TokenState>();
+
+export function normaliseCredentials(data: IDataObject): WeixinCredentials {
+	const credentials: WeixinCredentials = {
+		appId: String(data.appId ?? '').trim(),
+		appSecret: String(data.appSecret ?? '').trim(),
+		tokenEndpoint: data.tokenEndpoint === 'classic' ? 'classic' : 'stable',
+		baseUrl: String(data.baseUrl || DEFAULT_BASE_URL)
+			.trim()
+			.replace(/\/+$/, ''),
+		accessToken: typeof data.accessToken === 'string' ? data.accessToken : undefined,
+		accessTokenExpiresAt: Number(data.accessTokenExpiresAt) || undefined,
+	};
+	rememberSecret(credentials.appSecret);
+	rememberSecret(credentials.accessToken);
+	if (!/^https?:\/\/[^\s/]+/i.test(credentials.baseUrl)) {
+		throw new WeixinError(
+			`The credential's API Base URL "${credentials.baseUrl}" is not an http(s) URL. Use https://api.weixin.qq.com or the URL of your whitelisted reverse proxy.`,
+		);
+	}
+	return credentials;
+}
+
+function stateFor(credentials: WeixinCredentials): TokenState {
+	const key = createHash('sha256')
+		.update(
+			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.tokenEndpoint].join(
+				'\n',
+			),
+		)
+		.digest('hex');
+	let state = states.get(key);
+	if (!state) {
+		state = { rejected: new Set() };
+		states.set(key, state);
+	}
+	return state;
+}
+
+function isUsable(state: TokenState, token: string | undefined, expiresAt: number | undefined) {
+	if (!token || state.rejected.has(token)) return false;
+	return expiresAt === undefined || expiresAt - EXPIRY_MARGIN_MS > Date.now();
+}
+
+/**
+ * The token a request should carry, from what n8n read from its credential store: undefined when that
+ * token is spent (rejected by WeChat or about to expire), which sends n8n through preAuthentication.
+ */
+export function storedTokenIfUsable(credentials: WeixinCredentials): string | undefined {
+	const state = stateFor(credentials);
+	const { accessToken, accessTokenExpiresAt } = credentials;
+	return isUsable(state, accessToken, accessTokenExpiresAt) ? accessToken : undefined;
+}
+
+/** Called by the transport when WeChat answered 40001/40014/42001 for a request that carried `token`. */
+export function markTokenRejected(credentials: WeixinCredentials, token: string): void {
+	const state = stateFor(credentials);
+	state.rejected.add(token);
+	if (state.current?.accessToken === token) state.current = undefined;
+}
+
+/**
+ * A usable token for these credentials: the one this process already holds, or one fetched from WeChat.
+ * Concurrent callers share a single request.
+ */
+export async function obtainToken(
+	credentials: WeixinCredentials,
+	httpRequest: HttpRequest,
+): Promise<IssuedToken> {
+	const state = stateFor(credentials);
+	const { current } = state;
+	if (current && isUsable(state, current.accessToken, current.accessTokenExpiresAt)) return current;
+	if (!state.inFlight) {
+		state.inFlight = fetchFreshToken(credentials, state, httpRequest).finally(() => {
+			state.inFlight = undefined;
+		});
+	}
+	return await state.inFlight;
+}
+
+async function fetchFreshToken(
+	credentials: WeixinCredentials,
+	state: TokenState,
+	httpRequest: HttpRequest,
+): Promise<IssuedToken> {
+	let issued = await requestToken(credentials, httpRequest, false);
+	// The stable endpoint hands every caller the same token while WeChat considers it valid. If that is
+	// the token WeChat just rejected, only a forced refresh gets a new one; it is rationed, so it is the
+	// last resort, not the first call.
+	if (state.rejected.has(issued.accessToken) && credentials.tokenEndpoint === 'stable') {
+		const sinceLastForced = Date.now() - (state.lastForcedRefreshAt ?? 0);
+		if (sinceLastForced < FORCED_REFRESH_SPACING_MS) {
+			throw new WeixinError(
+				'WeChat keeps rejecting the current stable access token, and a forced refresh was already made less than 30 seconds ago. Wait a minute and run again.',
+			);
+		}
+		state.lastForcedRefreshAt = Date.now();
+		issued = await requestToken(credentials, httpRequest, true);
+	}
+	state.current = issued;
+	return issued;
+}
+
+async function requestToken(
+	credentials: WeixinCredentials,
+	httpRequest: HttpRequest,
+	forceRefresh: boolean,
+): Promise<IssuedToken> {
+	const { appId, appSecret, baseUrl, tokenEndpoint } = credentials;
+	if (!appId || !appSecret) {
+		throw new WeixinError('The credential needs both an AppID and an AppSecret.');
+	}
+	const request: IHttpRequestOptions =
+		tokenEndpoint === 'classic'
+			? {
+					method: 'GET',
+					url: `${baseUrl}/cgi-bin/token`,
+					qs: { grant_type: 'client_credential', appid: appId, secret: appSecret },
+					json: true,
+				}
+			: {
+					method: 'POST',
+					url: `${baseUrl}/cgi-bin/stable_token`,
+					body: {
+						grant_type: 'client_credential',
+						appid: appId,
+						secret: appSecret,
+						force_refresh: forceRefresh,
+					},
+					json: true,
+				};
+	const endpoint = tokenEndpoint === 'classic' ? 'token' : 'stable_token';
+	const answer = await withBusyRetry(async () => {
+		let body: IDataObject;
+		try {
+			body = (await withTransportRetry(endpoint, 'read', async () => {
+				return await httpRequest(request);
+			})) as IDataObject;
+		} catch (error) {
+			throw toWeixinError(endpoint, error);
+		}
+		const errcode = Number(body?.errcode ?? 0);
+		if (errcode !== 0) throw tokenError(endpoint, errcode, body.errmsg);
+		return body;
+	});
+	const accessToken = answer.access_token;
+	if (typeof accessToken !== 'string' || accessToken === '') {
+		throw new WeixinError(`WeChat ${endpoint} answered without an access token.`);
+	}
+	rememberSecret(accessToken);
+	const lifetimeSeconds = Number(answer.expires_in) || 7200;
+	return { accessToken, accessTokenExpiresAt: Date.now() + lifetimeSeconds * 1000 };
+}
+
+/**
+ * Token failures surface in n8n's credential test and in pre-authentication, where only the message is
+ * shown: it carries the hint (what to fix) itself.
+ */
+function tokenError(endpoint: string, errcode: number, errmsg: unknown): WeixinError {
+	const error = apiError(endpoint, errcode, typeof errmsg === 'string' ? errmsg : undefined);
+	const { hint } = error.details;
+	if (hint) error.message = `${error.message}. ${hint}`;
+	return error;
+}
+
+/** For tests: forget every token this process holds. */
+export function forgetAllTokens(): void {
+	states.clear();
+}
