@@ -76,6 +76,31 @@ describe('access token: fetched once, shared, refreshed once', () => {
 		},
 	);
 
+	it.each([
+		[40001, 'GET', '/cgi-bin/material/get_materialcount', { operation: 'getCount' }],
+		[40014, 'GET', '/cgi-bin/material/get_materialcount', { operation: 'getCount' }],
+		[42001, 'POST', '/cgi-bin/material/batchget_material', { operation: 'getMany', materialType: 'image', returnAll: true }],
+	])(
+		'refreshes once and retries once when a JSON call answers %i (%s %s)',
+		async (errcode, method, path, parameters) => {
+			const store = createCredentialStore(env.credentials());
+			await runNode({ ...uploadImages(1), credentials: store });
+			env.sandbox.clearLog();
+			env.sandbox.injectFault({ path, kind: 'errcode', errcode, times: 1 });
+			const result = await runNode({
+				parameters: { resource: 'permanentMaterial', ...parameters },
+				credentials: store,
+			});
+			expect(result.error).toBeUndefined();
+			const calls = env.sandbox.log().filter((entry) => entry.path === path);
+			expect(calls.map((entry) => [entry.method, entry.errcode ?? 0])).toEqual([
+				[method, errcode],
+				[method, 0],
+			]);
+			expect(store.updates).toBe(2);
+		},
+	);
+
 	it('never loops: a second token error ends the item with the hint', async () => {
 		env.sandbox.injectFault({ path: '/cgi-bin/media/upload', kind: 'errcode', errcode: 40001, times: 10 });
 		const result = await runNode({ ...uploadImages(1), credentials: env.credentials() });

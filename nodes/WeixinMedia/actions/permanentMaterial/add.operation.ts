@@ -1,0 +1,66 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
+import { mediaTypeProperty } from '../../descriptions/media.description';
+import { requiredText } from '../../descriptions/validation';
+import type { MediaType } from '../../media';
+import { uploadMedia } from '../../transport';
+import { uploadEachFile } from '../shared/mediaFiles';
+
+const onlyForVideo = { show: { mediaType: ['video'] } };
+
+export const description: INodeProperties[] = forOperation('permanentMaterial', 'add', [
+	mediaTypeProperty(
+		'permanent',
+		'The kind of material; WeChat keeps it in the account’s material library until deleted',
+	),
+	binaryInputProperty,
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		default: '',
+		displayOptions: onlyForVideo,
+		// Not `required`: n8n would then refuse to run when Media Type is an expression.
+		description: 'The video’s title in the material library (required for a video)',
+	},
+	{
+		displayName: 'Introduction',
+		name: 'introduction',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: '',
+		displayOptions: onlyForVideo,
+		description: 'A short description of the video',
+	},
+]);
+
+/** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	const fields: Record<string, string> = {};
+	if (type === 'video') {
+		// WeChat wants the video's title and introduction as JSON in a `description` form field.
+		fields.description = JSON.stringify({
+			title: requiredText(this, itemIndex, 'title', 'Title'),
+			introduction: String(this.getNodeParameter('introduction', itemIndex, '')),
+		});
+	}
+	return await uploadEachFile(this, itemIndex, 'permanent', type, async (source) => {
+		const answer = await uploadMedia(this, itemIndex, {
+			path: '/cgi-bin/material/add_material',
+			qs: { type },
+			source,
+			fields,
+			// A repeat after a lost answer would leave a second copy in the library: never resent.
+			policy: 'write',
+		});
+		// WeChat sends url (empty for types other than image); only a real one is passed on.
+		return answer.url
+			? { type, media_id: answer.media_id, url: answer.url }
+			: { type, media_id: answer.media_id };
+	});
+}

@@ -1,0 +1,42 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import {
+	binaryOutputProperty,
+	forOperation,
+	mediaIdProperty,
+} from '../../descriptions/common.description';
+import { downloadVideoProperty } from '../../descriptions/media.description';
+import { requiredText } from '../../descriptions/validation';
+import { weixinDownload } from '../../transport';
+import { downloadTarget, fileItem, videoItem } from '../shared/mediaFiles';
+
+export const description: INodeProperties[] = forOperation('permanentMaterial', 'get', [
+	mediaIdProperty('The media_id of a permanent material (from Add or Get Many)'),
+	binaryOutputProperty,
+	downloadVideoProperty('down_url'),
+]);
+
+/** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Getting_Permanent_Assets.html */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
+	const target = downloadTarget(this, itemIndex, mediaId);
+	// get_material must be a POST with the id in a JSON body (a GET answers 43002).
+	const answer = await weixinDownload(
+		this,
+		itemIndex,
+		{
+			method: 'POST',
+			path: '/cgi-bin/material/get_material',
+			body: { media_id: mediaId },
+			policy: 'read',
+		},
+		target,
+	);
+	if (answer.kind === 'file') return [fileItem({ media_id: mediaId }, answer, target)];
+	// News answers with its articles (news_item), a video with title, description and down_url.
+	const json = { media_id: mediaId, ...answer.json };
+	return [await videoItem(this, itemIndex, json, answer.json.down_url, target)];
+}

@@ -1,0 +1,115 @@
+/** What the operations that send files to WeChat, or fetch files from it, have in common. */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { fieldError, requiredText } from '../../descriptions/validation';
+import type { MediaStore, MediaType } from '../../media';
+import { parseBinaryPropertyNames, prepareUpload, type UploadSource } from '../../media/source';
+import { downloadFromUrl, type DownloadResult, type DownloadTarget } from '../../transport';
+
+/**
+ * Uploads every file named in the item's Input Binary Field ("data, cover": one file each) with
+ * `send`, after checking all of them against the media rules of `store` and `type`: a bad file
+ * fails the item before anything is sent. One output item per file, in the order named.
+ */
+export async function uploadEachFile(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	store: MediaStore,
+	type: MediaType,
+	send: (source: UploadSource) => Promise<IDataObject>,
+): Promise<INodeExecutionData[]> {
+	const propertyNames = parseBinaryPropertyNames(
+		ctx.getNodeParameter('binaryPropertyName', itemIndex, '') as string,
+	);
+	if (propertyNames.length === 0) {
+		throw fieldError(
+			ctx,
+			itemIndex,
+			'Input Binary Field',
+			'is empty',
+			'Name the binary field holding the file, often "data".',
+		);
+	}
+	const sources: UploadSource[] = [];
+	for (const name of propertyNames) {
+		sources.push(await prepareUpload(ctx, itemIndex, name, store, type));
+	}
+	const results: INodeExecutionData[] = [];
+	for (const source of sources) {
+		try {
+			const json = await send(source);
+			results.push({
+				json: { ...json, file_name: source.fileName, binary_property: source.binaryPropertyName },
+			});
+		} catch (error) {
+			throw withFilesAlreadySent(error, results);
+		}
+	}
+	return results;
+}
+
+/**
+ * A later file of the item failed after earlier ones reached WeChat: the error says which, so the
+ * user does not send them again (a permanent material would then exist twice).
+ */
+function withFilesAlreadySent(error: unknown, sent: INodeExecutionData[]): unknown {
+	if (sent.length === 0 || !(error instanceof Error)) return error;
+	const list = sent
+		.map(({ json }) => `\`${String(json.binary_property)}\` → ${String(json.media_id ?? json.url)}`)
+		.join(', ');
+	const note = `Files of this item sent before the failure: ${list}.`;
+	const described = error as Error & { description?: string | null };
+	described.description = described.description ? `${described.description} ${note}` : note;
+	return error;
+}
+
+/** Where a downloaded file goes: the output binary field, named after the media_id by default. */
+export function downloadTarget(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	mediaId: string,
+): DownloadTarget {
+	const binaryPropertyName = requiredText(
+		ctx,
+		itemIndex,
+		'binaryPropertyName',
+		'Put Output File in Field',
+	);
+	return { binaryPropertyName, fallbackFileName: mediaId };
+}
+
+type DownloadedFile = Extract<DownloadResult, { kind: 'file' }>;
+
+/** An output item holding a downloaded file, described in its JSON. */
+export function fileItem(
+	json: IDataObject,
+	file: DownloadedFile,
+	target: DownloadTarget,
+): INodeExecutionData {
+	return {
+		json: {
+			...json,
+			file_name: file.binary.fileName,
+			mime_type: file.binary.mimeType,
+			bytes: file.bytes,
+		},
+		binary: { [target.binaryPropertyName]: file.binary },
+	};
+}
+
+/**
+ * WeChat answers a video with JSON holding a plain-http URL to it (`video_url`, `down_url`): the JSON
+ * is the output, with the file fetched from `url` too when the user turned Download Video on.
+ */
+export async function videoItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	json: IDataObject,
+	url: unknown,
+	target: DownloadTarget,
+): Promise<INodeExecutionData> {
+	if (!ctx.getNodeParameter('downloadVideo', itemIndex, false) || typeof url !== 'string') {
+		return { json };
+	}
+	return fileItem(json, await downloadFromUrl(ctx, itemIndex, url, target), target);
+}
