@@ -14,8 +14,6 @@ export interface ExternalFetchLimits {
 
 export interface ExternalFile {
 	bytes: Buffer;
-	/** The server's Content-Type, without parameters ('' when none). */
-	contentType: string;
 }
 
 /** Why a file outside WeChat could not be fetched, in words fit for the user (the URL is not repeated). */
@@ -84,9 +82,8 @@ async function fetchOnce(
 			body.destroy();
 			throw new ExternalFetchError(`the file is ${declared} bytes, more than ${maxBytes}`, true);
 		}
-		const bytes = await readCapped(body, maxBytes);
-		const contentType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-		return { bytes, contentType };
+		// The bytes decide what the file is; a server's Content-Type is often generic or wrong.
+		return { bytes: await readCapped(body, maxBytes) };
 	} catch (error) {
 		if (abort.signal.aborted) {
 			throw new ExternalFetchError(`no complete answer within ${timeoutMs} ms`);

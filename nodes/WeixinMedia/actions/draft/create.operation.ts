@@ -1,0 +1,15 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { articleProperties } from '../../descriptions/article.description';
+import { forOperation } from '../../descriptions/common.description';
+import { createArticles } from '../shared/articles';
+
+export const description: INodeProperties[] = forOperation('draft', 'create', articleProperties);
+
+/** https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	return await createArticles(this, itemIndex, { resource: 'draft', path: '/cgi-bin/draft/add' });
+}

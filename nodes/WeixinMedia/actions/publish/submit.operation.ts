@@ -1,0 +1,110 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
+import { requiredText } from '../../descriptions/validation';
+import { weixinRequest } from '../../transport';
+import { getPublishStatus } from './getStatus.operation';
+
+/** Polls no faster than this (WeChat publishes in seconds) and no slower than once a minute. */
+const MIN_POLL_INTERVAL_MS = 100;
+const MAX_POLL_INTERVAL_MS = 60_000;
+const DEFAULT_POLL_INTERVAL_MS = 2_000;
+const DEFAULT_MAX_WAIT_SECONDS = 300;
+
+const whenWaiting = { show: { waitForCompletion: [true] } };
+
+export const description: INodeProperties[] = forOperation('publish', 'submit', [
+	mediaIdProperty('The media_id of the draft to publish (Draft → Create)'),
+	{
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to wait until WeChat has published (or refused) the post and output its article URLs or why it failed. Otherwise only the publish_id is output; check it later with Get Status.',
+	},
+	{
+		displayName: 'Poll Interval (Ms)',
+		name: 'pollInterval',
+		type: 'number',
+		typeOptions: { minValue: MIN_POLL_INTERVAL_MS, maxValue: MAX_POLL_INTERVAL_MS },
+		default: DEFAULT_POLL_INTERVAL_MS,
+		description: 'How long to wait between two status checks',
+		displayOptions: whenWaiting,
+	},
+	{
+		displayName: 'Max Wait (Seconds)',
+		name: 'maxWait',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_WAIT_SECONDS,
+		description:
+			'How long to wait for the outcome. If WeChat is still publishing by then, the item is output with status "publishing" and wait_timed_out set; the post keeps publishing.',
+		displayOptions: whenWaiting,
+	},
+]);
+
+const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+function clamp(value: number, min: number, max: number): number {
+	return Math.min(max, Math.max(min, Number.isFinite(value) ? value : min));
+}
+
+/** Checks the status every `intervalMs` until it is final or `maxWaitMs` has passed. */
+async function waitForOutcome(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	publishId: string,
+	intervalMs: number,
+	maxWaitMs: number,
+): Promise<IDataObject> {
+	const deadline = Date.now() + maxWaitMs;
+	for (;;) {
+		await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+		const status = await getPublishStatus(ctx, itemIndex, publishId);
+		if (status.final) return status;
+		if (Date.now() >= deadline) return { ...status, wait_timed_out: true };
+	}
+}
+
+/** https://developers.weixin.qq.com/doc/offiaccount/Publish/Publish.html */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
+	const answer = await weixinRequest(this, itemIndex, {
+		method: 'POST',
+		path: '/cgi-bin/freepublish/submit',
+		body: { media_id: mediaId },
+		// Publishing twice would post twice: a lost answer is reported, never resent.
+		policy: 'write',
+	});
+	const publishId = String(answer.publish_id);
+	if (!this.getNodeParameter('waitForCompletion', itemIndex, false)) {
+		return [{ json: { media_id: mediaId, publish_id: publishId } }];
+	}
+	const intervalMs = clamp(
+		this.getNodeParameter('pollInterval', itemIndex, DEFAULT_POLL_INTERVAL_MS) as number,
+		MIN_POLL_INTERVAL_MS,
+		MAX_POLL_INTERVAL_MS,
+	);
+	const maxWaitSeconds = this.getNodeParameter(
+		'maxWait',
+		itemIndex,
+		DEFAULT_MAX_WAIT_SECONDS,
+	) as number;
+	const outcome = await waitForOutcome(
+		this,
+		itemIndex,
+		publishId,
+		intervalMs,
+		Math.max(1, maxWaitSeconds) * 1000,
+	);
+	return [{ json: { media_id: mediaId, ...outcome, publish_id: publishId } }];
+}
