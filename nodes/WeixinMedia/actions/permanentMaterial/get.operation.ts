@@ -6,9 +6,7 @@ import {
 	mediaIdProperty,
 } from '../../descriptions/common.description';
 import { downloadVideoProperty } from '../../descriptions/media.description';
-import { requiredText } from '../../descriptions/validation';
-import { weixinDownload } from '../../transport';
-import { downloadTarget, fileItem, videoItem } from '../shared/mediaFiles';
+import { downloadByMediaId, fileItem, videoItem } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'get', [
 	mediaIdProperty('The media_id of a permanent material (from Add or Get Many)'),
@@ -21,20 +19,13 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
-	const target = downloadTarget(this, itemIndex, mediaId);
 	// get_material must be a POST with the id in a JSON body (a GET answers 43002).
-	const answer = await weixinDownload(
-		this,
-		itemIndex,
-		{
-			method: 'POST',
-			path: '/cgi-bin/material/get_material',
-			body: { media_id: mediaId },
-			policy: 'read',
-		},
-		target,
-	);
+	const { mediaId, target, answer } = await downloadByMediaId(this, itemIndex, (media_id) => ({
+		method: 'POST',
+		path: '/cgi-bin/material/get_material',
+		body: { media_id },
+		policy: 'read',
+	}));
 	if (answer.kind === 'file') return [fileItem({ media_id: mediaId }, answer, target)];
 	// News answers with its articles (news_item), a video with title, description and down_url.
 	const json = { media_id: mediaId, ...answer.json };

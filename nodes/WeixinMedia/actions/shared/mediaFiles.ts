@@ -4,7 +4,13 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { fieldError, requiredText } from '../../descriptions/validation';
 import type { MediaStore, MediaType } from '../../media';
 import { parseBinaryPropertyNames, prepareUpload, type UploadSource } from '../../media/source';
-import { downloadFromUrl, type DownloadResult, type DownloadTarget } from '../../transport';
+import {
+	downloadFromUrl,
+	weixinDownload,
+	type DownloadResult,
+	type DownloadTarget,
+	type WeixinRequest,
+} from '../../transport';
 
 /**
  * Uploads every file named in the item's Input Binary Field ("data, cover": one file each) with
@@ -76,6 +82,21 @@ export function downloadTarget(
 		'Put Output File in Field',
 	);
 	return { binaryPropertyName, fallbackFileName: mediaId };
+}
+
+/**
+ * The shape every "get a file by media_id" operation shares: read the Media ID and output field,
+ * call WeChat (which answers with the file, or with JSON for some types), say where the file went.
+ */
+export async function downloadByMediaId(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: (mediaId: string) => WeixinRequest,
+): Promise<{ mediaId: string; target: DownloadTarget; answer: DownloadResult }> {
+	const mediaId = requiredText(ctx, itemIndex, 'mediaId', 'Media ID');
+	const target = downloadTarget(ctx, itemIndex, mediaId);
+	const answer = await weixinDownload(ctx, itemIndex, request(mediaId), target);
+	return { mediaId, target, answer };
 }
 
 type DownloadedFile = Extract<DownloadResult, { kind: 'file' }>;

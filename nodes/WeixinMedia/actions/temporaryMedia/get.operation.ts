@@ -6,9 +6,7 @@ import {
 	mediaIdProperty,
 } from '../../descriptions/common.description';
 import { downloadVideoProperty } from '../../descriptions/media.description';
-import { requiredText } from '../../descriptions/validation';
-import { weixinDownload } from '../../transport';
-import { downloadTarget, fileItem, videoItem } from '../shared/mediaFiles';
+import { downloadByMediaId, fileItem, videoItem } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'get', [
 	mediaIdProperty('The media_id returned by a temporary upload (valid for 3 days)'),
@@ -21,14 +19,12 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
-	const target = downloadTarget(this, itemIndex, mediaId);
-	const answer = await weixinDownload(
-		this,
-		itemIndex,
-		{ method: 'GET', path: '/cgi-bin/media/get', qs: { media_id: mediaId }, policy: 'read' },
-		target,
-	);
+	const { mediaId, target, answer } = await downloadByMediaId(this, itemIndex, (media_id) => ({
+		method: 'GET',
+		path: '/cgi-bin/media/get',
+		qs: { media_id },
+		policy: 'read',
+	}));
 	if (answer.kind === 'file') return [fileItem({ media_id: mediaId }, answer, target)];
 	// A video: WeChat answers with JSON holding a plain-http URL to the file.
 	const json = { media_id: mediaId, ...answer.json };

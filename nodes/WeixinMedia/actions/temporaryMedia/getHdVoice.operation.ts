@@ -6,9 +6,7 @@ import {
 	forOperation,
 	mediaIdProperty,
 } from '../../descriptions/common.description';
-import { requiredText } from '../../descriptions/validation';
-import { weixinDownload } from '../../transport';
-import { downloadTarget, fileItem } from '../shared/mediaFiles';
+import { downloadByMediaId, fileItem } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'getHdVoice', [
 	mediaIdProperty(
@@ -22,14 +20,12 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
-	const target = downloadTarget(this, itemIndex, mediaId);
-	const answer = await weixinDownload(
-		this,
-		itemIndex,
-		{ method: 'GET', path: '/cgi-bin/media/get/jssdk', qs: { media_id: mediaId }, policy: 'read' },
-		target,
-	);
+	const { mediaId, target, answer } = await downloadByMediaId(this, itemIndex, (media_id) => ({
+		method: 'GET',
+		path: '/cgi-bin/media/get/jssdk',
+		qs: { media_id },
+		policy: 'read',
+	}));
 	if (answer.kind === 'json') {
 		// Errors are thrown by the transport; any other JSON is not a recording.
 		throw new NodeOperationError(
