@@ -198,7 +198,7 @@ describe('Permanent Material → Add', () => {
 		expect(result.error?.message).toBe(
 			'WeChat material/add_material: the connection was dropped (ECONNRESET). The request may or may not have been carried out, so it was not sent again.',
 		);
-		expect(result.error?.description).toContain('Check whether the item was created');
+		expect(result.error?.description).toContain('Look for it with Permanent Material → Get Many');
 		expect(apiCalls(env.sandbox)).toEqual(['POST /cgi-bin/material/add_material']);
 	});
 

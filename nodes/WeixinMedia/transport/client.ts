@@ -17,7 +17,14 @@ import {
 	toWeixinError,
 } from './errors';
 import { type RetryPolicy, withBusyRetry, withTransportRetry } from './retry';
-import { CREDENTIAL_TYPE, markTokenRejected, normaliseCredentials, type WeixinCredentials } from './token';
+import {
+	CREDENTIAL_TYPE,
+	DEFAULT_TIMEOUT_MS,
+	markTokenRejected,
+	normaliseCredentials,
+	useTimeoutForTokenRequests,
+	type WeixinCredentials,
+} from './token';
 
 export interface WeixinRequest {
 	method: 'GET' | 'POST';
@@ -36,7 +43,7 @@ export interface TransportSettings {
 	timeout: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
+export { DEFAULT_TIMEOUT_MS };
 
 const settingsByExecution = new WeakMap<IExecuteFunctions, TransportSettings>();
 const credentialsByExecution = new WeakMap<IExecuteFunctions, Promise<WeixinCredentials>>();
@@ -83,6 +90,7 @@ async function callWeixin<T>(
 	const endpoint = endpointName(request.path);
 	try {
 		const credentials = await credentialsFor(ctx);
+		useTimeoutForTokenRequests(credentials, timeoutFor(ctx));
 		let tokenRefreshed = false;
 		return await withBusyRetry(async () => {
 			for (;;) {

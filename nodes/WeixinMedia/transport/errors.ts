@@ -53,6 +53,27 @@ export function hintFor(errcode: number): string | undefined {
 	return HINTS[errcode];
 }
 
+/** How to find out whether a write whose answer was lost took effect, by endpoint. */
+const OUTCOME_CHECKS: Record<string, string> = {
+	'material/add_material':
+		'Look for it with Permanent Material → Get Many (newest first) before adding it again; a second add would store a duplicate.',
+	'material/del_material':
+		'Check with Permanent Material → Get: errcode 40007 means the material is gone.',
+	'material/add_news':
+		'Look for it with Permanent Material → Get Many (type News, newest first) before creating it again; a second call would create a duplicate.',
+	'draft/add':
+		'Look in the draft box of the WeChat admin before creating it again; a second call would create a second draft.',
+	'freepublish/submit':
+		'Look at the publishing records in the WeChat admin before submitting again; a second submit would publish the post twice.',
+};
+
+export function outcomeCheckFor(endpoint: string): string {
+	return (
+		OUTCOME_CHECKS[endpoint] ??
+		'Check in the WeChat admin whether it took effect before running this item again, to avoid a duplicate.'
+	);
+}
+
 /**
  * An error the transport raises before it knows which node or item it serves (the token exchange runs
  * inside n8n's credential pre-authentication). `toNodeError` turns it into the n8n error the user sees.
@@ -104,22 +125,33 @@ export function toWeixinError(endpoint: string, error: unknown): WeixinError {
 	});
 }
 
+/** A credential field that cannot work, found before anything is sent. */
+export class CredentialProblem extends WeixinError {
+	constructor(readonly field: string, problem: string) {
+		super(`credential field \`${field}\`: ${problem}`);
+		this.name = 'CredentialProblem';
+	}
+}
+
 export function toNodeError(node: INode, error: WeixinError, itemIndex: number): NodeApiError {
 	const { errcode, errmsg, httpCode, hint } = error.details;
-	const response: JsonObject = { message: error.message };
+	// The user fixes a credential like an input: the message names the item, as input errors do.
+	const message =
+		error instanceof CredentialProblem ? `item ${itemIndex}, ${error.message}` : error.message;
+	const response: JsonObject = { message };
 	if (errcode !== undefined) {
 		response.errcode = errcode;
 		response.errmsg = errmsg ?? '';
 	}
 	const nodeError = new NodeApiError(node, response, {
-		message: error.message,
+		message,
 		description: hint,
 		httpCode: httpCode === undefined ? undefined : String(httpCode),
 		itemIndex,
 	});
 	// NodeApiError swaps a message naming a network code (ECONNRESET...) for generic "you can retry"
 	// advice, which would hide that a write's outcome is unknown.
-	nodeError.message = error.message;
+	nodeError.message = message;
 	if (errcode !== undefined) nodeError.context.errcode = errcode;
 	return nodeError;
 }

@@ -1,4 +1,4 @@
-import { SYSTEM_BUSY_ERRCODE, WeixinError, findWeixinError } from './errors';
+import { SYSTEM_BUSY_ERRCODE, WeixinError, findWeixinError, outcomeCheckFor } from './errors';
 import { redact } from './redact';
 
 /**
@@ -124,7 +124,7 @@ export async function withTransportRetry<T>(
 					{
 						httpCode: failure.httpCode,
 						outcomeUnknown: true,
-						hint: 'Check whether the item was created (for example with Permanent Material → List, or Draft → Get) before running this item again, to avoid a duplicate.',
+						hint: outcomeCheckFor(endpoint),
 					},
 				);
 			}

@@ -1,12 +1,13 @@
 import { createHash } from 'crypto';
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 
-import { WeixinError, apiError, toWeixinError } from './errors';
+import { CredentialProblem, WeixinError, apiError, toWeixinError } from './errors';
 import { rememberSecret } from './redact';
 import { withBusyRetry, withTransportRetry } from './retry';
 
 export const CREDENTIAL_TYPE = 'weixinOfficialAccountApi';
 export const DEFAULT_BASE_URL = 'https://api.weixin.qq.com';
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export interface WeixinCredentials {
 	appId: string;
@@ -42,6 +43,8 @@ interface TokenState {
 	/** The one token request in flight for this credential, shared by every concurrent caller. */
 	inFlight?: Promise<IssuedToken>;
 	lastForcedRefreshAt?: number;
+	/** The Timeout option of the run that last called WeChat with these credentials. */
+	timeoutMs?: number;
 }
 
 // Per process, keyed by everything that identifies the account and endpoint: one run's items, later
@@ -62,9 +65,12 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	};
 	rememberSecret(credentials.appSecret);
 	rememberSecret(credentials.accessToken);
+	if (credentials.appId === '') throw new CredentialProblem('AppID', 'is empty');
+	if (credentials.appSecret === '') throw new CredentialProblem('AppSecret', 'is empty');
 	if (!/^https?:\/\/[^\s/]+/i.test(credentials.baseUrl)) {
-		throw new WeixinError(
-			`The credential's API Base URL "${credentials.baseUrl}" is not an http(s) URL. Use https://api.weixin.qq.com or the URL of your whitelisted reverse proxy.`,
+		throw new CredentialProblem(
+			'API Base URL',
+			`"${credentials.baseUrl}" is not an http(s) URL. Use https://api.weixin.qq.com or the URL of your whitelisted reverse proxy.`,
 		);
 	}
 	return credentials;
@@ -109,6 +115,18 @@ export function markTokenRejected(credentials: WeixinCredentials, token: string)
 }
 
 /**
+ * n8n fetches the token in `preAuthentication`, which knows nothing of the run: the token request
+ * takes the Timeout option of the run that needs it, so a token endpoint that stops answering
+ * cannot hold a run forever.
+ */
+export function useTimeoutForTokenRequests(
+	credentials: WeixinCredentials,
+	timeoutMs: number,
+): void {
+	stateFor(credentials).timeoutMs = timeoutMs;
+}
+
+/**
  * A usable token for these credentials: the one this process already holds, or one fetched from WeChat.
  * Concurrent callers share a single request.
  */
@@ -132,7 +150,7 @@ async function fetchFreshToken(
 	state: TokenState,
 	httpRequest: HttpRequest,
 ): Promise<IssuedToken> {
-	let issued = await requestToken(credentials, httpRequest, false);
+	let issued = await requestToken(credentials, state, httpRequest, false);
 	// The stable endpoint hands every caller the same token while WeChat considers it valid. If that is
 	// the token WeChat just rejected, only a forced refresh gets a new one; it is rationed, so it is the
 	// last resort, not the first call.
@@ -144,7 +162,7 @@ async function fetchFreshToken(
 			);
 		}
 		state.lastForcedRefreshAt = Date.now();
-		issued = await requestToken(credentials, httpRequest, true);
+		issued = await requestToken(credentials, state, httpRequest, true);
 	}
 	state.current = issued;
 	return issued;
@@ -152,13 +170,12 @@ async function fetchFreshToken(
 
 async function requestToken(
 	credentials: WeixinCredentials,
+	state: TokenState,
 	httpRequest: HttpRequest,
 	forceRefresh: boolean,
 ): Promise<IssuedToken> {
 	const { appId, appSecret, baseUrl, tokenEndpoint } = credentials;
-	if (!appId || !appSecret) {
-		throw new WeixinError('The credential needs both an AppID and an AppSecret.');
-	}
+	const timeout = state.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	const request: IHttpRequestOptions =
 		tokenEndpoint === 'classic'
 			? {
@@ -166,6 +183,7 @@ async function requestToken(
 					url: `${baseUrl}/cgi-bin/token`,
 					qs: { grant_type: 'client_credential', appid: appId, secret: appSecret },
 					json: true,
+					timeout,
 				}
 			: {
 					method: 'POST',
@@ -177,6 +195,7 @@ async function requestToken(
 						force_refresh: forceRefresh,
 					},
 					json: true,
+					timeout,
 				};
 	const endpoint = tokenEndpoint === 'classic' ? 'token' : 'stable_token';
 	const answer = await withBusyRetry(async () => {
