@@ -168,6 +168,11 @@ describe('News → Create: input checks before anything is sent', () => {
 			'item 0, field `Articles (JSON)`: article 1: title is empty',
 		],
 		[
+			'a title that is not text',
+			[article({ title: 42 })],
+			'item 0, field `Articles (JSON)`: article 1: title must be text, not 42',
+		],
+		[
 			'a missing title',
 			[article(), { thumb_media_id: cover, content: 'x' }],
 			'article 2: title is empty',

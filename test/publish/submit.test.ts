@@ -27,6 +27,22 @@ describe('Publish → Submit', () => {
 		expect(apiCalls(env.sandbox)).toEqual(['POST /cgi-bin/freepublish/submit']);
 	});
 
+	it('when waiting fails after the submit, says the draft was submitted and not to submit again', async () => {
+		const draftId = await createDraft(env.sandbox, env.credentials());
+		env.sandbox.clearLog();
+		env.sandbox.injectFault({ path: '/cgi-bin/freepublish/get', kind: 'http', status: 500, times: 10 });
+		const result = await runNode({
+			parameters: submit(draftId, waitQuickly),
+			credentials: env.credentials(),
+		});
+		const publishId = env.sandbox.log().find((entry) => entry.path === '/cgi-bin/freepublish/submit');
+		expect(publishId?.status).toBe(200);
+		expect(result.error?.message).toContain('freepublish/get');
+		expect(result.error?.description).toMatch(/^The draft WAS submitted \(publish_id \d+\)/);
+		expect(result.error?.description).toContain('Get Status instead of submitting again');
+		expect(apiCalls(env.sandbox).filter((call) => call.endsWith('/submit'))).toHaveLength(1);
+	});
+
 	it('waits for the publication and outputs the article URLs', async () => {
 		const draftId = await createDraft(env.sandbox, env.credentials(), 2);
 		env.sandbox.clearLog();

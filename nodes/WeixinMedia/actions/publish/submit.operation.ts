@@ -72,6 +72,14 @@ async function waitForOutcome(
 	}
 }
 
+function withSubmittedNote(error: unknown, publishId: string): unknown {
+	if (!(error instanceof Error)) return error;
+	const note = `The draft WAS submitted (publish_id ${publishId}); only waiting for the outcome failed. Check it with Publish → Get Status instead of submitting again, which would publish twice.`;
+	const described = error as Error & { description?: string | null };
+	described.description = described.description ? `${note} ${described.description}` : note;
+	return error;
+}
+
 /** https://developers.weixin.qq.com/doc/offiaccount/Publish/Publish.html */
 export async function execute(
 	this: IExecuteFunctions,
@@ -99,12 +107,18 @@ export async function execute(
 		itemIndex,
 		DEFAULT_MAX_WAIT_SECONDS,
 	) as number;
-	const outcome = await waitForOutcome(
-		this,
-		itemIndex,
-		publishId,
-		intervalMs,
-		Math.max(1, maxWaitSeconds) * 1000,
-	);
+	let outcome: IDataObject;
+	try {
+		outcome = await waitForOutcome(
+			this,
+			itemIndex,
+			publishId,
+			intervalMs,
+			Math.max(1, maxWaitSeconds) * 1000,
+		);
+	} catch (error) {
+		// The post is submitted: running the item again would publish it twice.
+		throw withSubmittedNote(error, publishId);
+	}
 	return [{ json: { media_id: mediaId, ...outcome, publish_id: publishId } }];
 }

@@ -171,6 +171,9 @@ function checkArticle(raw: unknown, resource: ArticleResource, mode: InputMode):
 		throw new ArticleProblem('picture posts (newspic) can only be created with Draft → Create');
 	}
 
+	if (input.title !== undefined && input.title !== null && typeof input.title !== 'string') {
+		throw new ArticleProblem(`${label('title')} must be text, not ${JSON.stringify(input.title)}`);
+	}
 	if (typeof input.title !== 'string' || input.title.trim() === '') {
 		throw new ArticleProblem(`${label('title')} is empty`);
 	}
