@@ -16,28 +16,39 @@ export interface MediaUpload {
 }
 
 /**
- * A factory for the multipart body: WeChat reads the file from the part named `media`, whose filename
- * extension must match the bytes. Each attempt gets a new form over a new stream; the stream of an
- * attempt that was never sent is closed so no file handle is left open.
+ * Builds the multipart body: WeChat reads the file from the part named `media`, whose filename
+ * extension must match the bytes. Each attempt gets a new form over a new stream. Streams that were
+ * not sent to the end (an attempt that failed early, the last one included) are closed here, so no
+ * file handle waits for garbage collection.
  */
-function mediaForm(source: UploadSource, fields: Record<string, string>): () => Promise<FormData> {
-	let previous: Readable | undefined;
-	return async () => {
-		previous?.destroy();
-		const content = await source.open();
-		previous = content instanceof Readable ? content : undefined;
+class MediaForm {
+	private readonly opened: Readable[] = [];
+
+	constructor(
+		private readonly source: UploadSource,
+		private readonly fields: Record<string, string>,
+	) {}
+
+	async build(): Promise<FormData> {
+		this.closeAll();
+		const content = await this.source.open();
+		if (content instanceof Readable) this.opened.push(content);
 		const form = new FormData();
 		form.append('media', content, {
-			filename: source.fileName,
-			contentType: source.mimeType,
-			knownLength: source.size,
+			filename: this.source.fileName,
+			contentType: this.source.mimeType,
+			knownLength: this.source.size,
 		});
-		for (const [name, value] of Object.entries(fields)) {
+		for (const [name, value] of Object.entries(this.fields)) {
 			// Buffer so that the text (Chinese titles included) is sent as UTF-8 bytes, as WeChat expects.
 			form.append(name, Buffer.from(value, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
 		}
 		return form;
-	};
+	}
+
+	closeAll(): void {
+		for (const stream of this.opened.splice(0)) stream.destroy();
+	}
 }
 
 export async function uploadMedia(
@@ -45,12 +56,17 @@ export async function uploadMedia(
 	itemIndex: number,
 	upload: MediaUpload,
 ): Promise<IDataObject> {
+	const form = new MediaForm(upload.source, upload.fields ?? {});
 	const request: WeixinRequest = {
 		method: 'POST',
 		path: upload.path,
 		qs: upload.qs,
-		form: mediaForm(upload.source, upload.fields ?? {}),
+		form: async () => await form.build(),
 		policy: upload.policy,
 	};
-	return await weixinRequest(ctx, itemIndex, request);
+	try {
+		return await weixinRequest(ctx, itemIndex, request);
+	} finally {
+		form.closeAll();
+	}
 }
