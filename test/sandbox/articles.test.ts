@@ -1,18 +1,14 @@
 import { gif, jpeg, png } from '../fixtures/media';
-import { classicToken, getJson, postJson, upload, withToken, type WeixinJson } from './helpers';
-import { startSandbox, type Sandbox } from './index';
+import { sandboxPerTest, getJson, postJson, upload, withToken, type WeixinJson } from './helpers';
+import type { Sandbox } from './index';
 
 let sandbox: Sandbox;
 let token: string;
 let thumbId: string;
 
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-	sandbox.reset();
-	token = await classicToken(sandbox);
+sandboxPerTest(async (started, freshToken) => {
+	sandbox = started;
+	token = freshToken;
 	const thumb = await upload(sandbox, '/cgi-bin/material/add_material?type=thumb', token, jpeg(), {
 		filename: 'cover.jpg',
 	});

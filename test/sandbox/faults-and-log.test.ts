@@ -1,20 +1,15 @@
 import { get as httpGet } from 'http';
 
 import { jpeg } from '../fixtures/media';
-import { classicToken, getJson, postJson, stableToken, upload, withToken } from './helpers';
+import { getJson, postJson, sandboxPerTest, stableToken, upload, withToken } from './helpers';
 import { SANDBOX_APP, startSandbox, type Sandbox } from './index';
 
 let sandbox: Sandbox;
 let token: string;
 
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-	sandbox.reset();
-	sandbox.setLatency(0);
-	token = await classicToken(sandbox);
+sandboxPerTest((started, freshToken) => {
+	sandbox = started;
+	token = freshToken;
 });
 
 const COUNT_PATH = '/cgi-bin/material/get_materialcount';

@@ -1,5 +1,28 @@
 /** Plain-fetch helpers for the sandbox's own tests. */
+import { startSandbox } from './server';
 import { SANDBOX_APP, type Sandbox } from './types';
+
+/**
+ * One sandbox per test file, reset before each test; `prepare` receives it (and a fresh classic token)
+ * before every test.
+ */
+export function sandboxPerTest(
+	prepare: (sandbox: Sandbox, token: string) => void | Promise<void>,
+): void {
+	let sandbox: Sandbox | undefined;
+	beforeAll(async () => {
+		sandbox = await startSandbox();
+	});
+	afterAll(async () => {
+		await sandbox?.close();
+	});
+	beforeEach(async () => {
+		if (!sandbox) throw new Error('the sandbox did not start');
+		sandbox.reset();
+		sandbox.setLatency(0);
+		await prepare(sandbox, await classicToken(sandbox));
+	});
+}
 
 export interface WeixinJson {
 	[field: string]: unknown;

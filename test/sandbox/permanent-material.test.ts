@@ -1,17 +1,13 @@
 import { amr, bmp, gif, jpeg, mp3, mp4, png, wav, wma } from '../fixtures/media';
-import { classicToken, getJson, postJson, upload, withToken, type WeixinJson } from './helpers';
-import { startSandbox, type Sandbox } from './index';
+import { sandboxPerTest, getJson, postJson, upload, withToken, type WeixinJson } from './helpers';
+import type { Sandbox } from './index';
 
 let sandbox: Sandbox;
 let token: string;
 
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-	sandbox.reset();
-	token = await classicToken(sandbox);
+sandboxPerTest((started, freshToken) => {
+	sandbox = started;
+	token = freshToken;
 });
 
 const addMaterial = (

@@ -1,17 +1,13 @@
 import { amr, bmp, gif, jpeg, mp3, mp4, png, speex, wav, withBytes } from '../fixtures/media';
-import { classicToken, upload, withToken, type WeixinJson } from './helpers';
-import { startSandbox, type Sandbox } from './index';
+import { classicToken, sandboxPerTest, upload, withToken, type WeixinJson } from './helpers';
+import type { Sandbox } from './index';
 
 let sandbox: Sandbox;
 let token: string;
 
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-	sandbox.reset();
-	token = await classicToken(sandbox);
+sandboxPerTest((started, freshToken) => {
+	sandbox = started;
+	token = freshToken;
 });
 
 const uploadTemporary = (type: string, bytes: Buffer, filename: string) =>
