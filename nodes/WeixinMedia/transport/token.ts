@@ -36,8 +36,17 @@ const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
 /** WeChat allows a forced stable-token refresh only 30 s after the previous one (and 20 a day). */
 const FORCED_REFRESH_SPACING_MS = 30 * 1000;
 
+/**
+ * How long a freshly fetched token is handed to further pre-authentication calls without asking WeChat
+ * again. n8n pre-authenticates only when its stored token is missing or spent, and when the user tests
+ * the credential; the window merely covers items of one burst that read the store just before the
+ * new token was saved. Beyond it a real token call is made, so a credential test really checks the
+ * AppSecret and the IP whitelist.
+ */
+const REUSE_WINDOW_MS = 5_000;
+
 interface TokenState {
-	current?: IssuedToken;
+	current?: IssuedToken & { fetchedAt: number };
 	/** Tokens WeChat rejected (40001/40014/42001): never handed out again by this process. */
 	rejected: Set<string>;
 	/** The one token request in flight for this credential, shared by every concurrent caller. */
@@ -136,7 +145,10 @@ export async function obtainToken(
 ): Promise<IssuedToken> {
 	const state = stateFor(credentials);
 	const { current } = state;
-	if (current && isUsable(state, current.accessToken, current.accessTokenExpiresAt)) return current;
+	const recent = current !== undefined && Date.now() - current.fetchedAt < REUSE_WINDOW_MS;
+	if (current && recent && isUsable(state, current.accessToken, current.accessTokenExpiresAt)) {
+		return { accessToken: current.accessToken, accessTokenExpiresAt: current.accessTokenExpiresAt };
+	}
 	if (!state.inFlight) {
 		state.inFlight = fetchFreshToken(credentials, state, httpRequest).finally(() => {
 			state.inFlight = undefined;
@@ -164,7 +176,7 @@ async function fetchFreshToken(
 		state.lastForcedRefreshAt = Date.now();
 		issued = await requestToken(credentials, state, httpRequest, true);
 	}
-	state.current = issued;
+	state.current = { ...issued, fetchedAt: Date.now() };
 	return issued;
 }
 
