@@ -102,7 +102,7 @@ async function startSampleHost(): Promise<{ url: string; close(): Promise<void> 
 	};
 }
 
-async function setUpOwner(n8n: N8nInstance): Promise<void> {
+export async function setUpOwner(n8n: N8nInstance): Promise<void> {
 	const response = await fetch(`${n8n.url}/rest/owner/setup`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json' },

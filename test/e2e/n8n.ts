@@ -66,7 +66,7 @@ export async function freePort(): Promise<number> {
 /** Replaces `@@NAME@@` in a workflow's strings; an unknown name is an error, not a blank. */
 export function fillPlaceholders<T>(value: T, vars: Record<string, string>): T {
 	return JSON.parse(
-		JSON.stringify(value).replace(/@@([A-Z_]+)@@/g, (_whole, name: string) => {
+		JSON.stringify(value).replace(/@@([A-Z][A-Z0-9_]*)@@/g, (_whole, name: string) => {
 			if (!(name in vars)) throw new Error(`workflow placeholder @@${name}@@ has no value`);
 			// The value lands inside a JSON string: escape it as one.
 			return JSON.stringify(vars[name]).slice(1, -1);

@@ -48,6 +48,7 @@ describe('parseExecuteOutput', () => {
 			{
 				json: { media_id: 'abc', note: 'a } brace and a "quote" {' },
 				binary: { data: { mimeType: 'image/jpeg', id: 'filesystem-v2:x' } },
+				pairedItem: { item: 0 },
 			},
 		]);
 		expect(parsed.nodes.Upload.outputs).toHaveLength(2);

@@ -10,9 +10,13 @@ export interface BinaryMeta {
 	[key: string]: unknown;
 }
 
+/** Which input item(s) an output item came from, as n8n records it. */
+export type PairedItem = { item: number; input?: number } | Array<{ item: number; input?: number }>;
+
 export interface OutputItem {
 	json: Record<string, unknown>;
 	binary?: Record<string, BinaryMeta>;
+	pairedItem?: PairedItem;
 }
 
 export interface NodeRun {
@@ -100,8 +104,12 @@ function isRun(value: unknown): value is RawRun {
 	return typeof (value as RawRun)?.data?.resultData === 'object';
 }
 
-function summariseItem(item: OutputItem): OutputItem {
-	return item.binary ? { json: item.json, binary: item.binary } : { json: item.json };
+function summariseItem({ json, binary, pairedItem }: OutputItem): OutputItem {
+	return {
+		json,
+		...(binary ? { binary } : {}),
+		...(pairedItem !== undefined ? { pairedItem } : {}),
+	};
 }
 
 /** Finds the run in the output of `n8n execute` and reduces it to each node's items and error. */

@@ -1,73 +1,41 @@
 /**
- * Temporary media through a real n8n: files enter and leave through n8n's own nodes (Read/Write
- * Files from Disk, HTTP Request), binary data lives on the filesystem, and every WeChat call lands
- * on the sandbox, whose request log is the second witness next to n8n's run data.
+ * Temporary media (upload, get, HD voice) through a real n8n: files enter and leave through n8n's
+ * own nodes (Read/Write Files from Disk, HTTP Request), binary data lives on the filesystem, and
+ * every WeChat call lands on the sandbox, whose request log is the second witness next to n8n's
+ * run data.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { jpeg, mp4 } from '../fixtures/media';
-import { SANDBOX_APP, startSandbox, type RequestLogEntry, type Sandbox } from '../sandbox';
-import { createN8nInstance, type N8nInstance, type RunResult } from './n8n';
+import { jpeg, mp4, speex } from '../fixtures/media';
+import { apiCalls, useN8n } from './session';
 
 const PHOTO = jpeg(40 * 1024);
 const THUMB = jpeg(20 * 1024);
 const CLIP = mp4(300 * 1024);
+const RECORDING = speex(12 * 1024);
 
-let sandbox: Sandbox;
-let n8n: N8nInstance;
-const workflowIds: Record<string, string> = {};
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-	n8n = await createN8nInstance({ sandboxUrl: sandbox.url });
-	fs.writeFileSync(path.join(n8n.filesDir, 'photo.jpg'), PHOTO);
-	fs.writeFileSync(path.join(n8n.filesDir, 'thumb.jpg'), THUMB);
-	fs.writeFileSync(path.join(n8n.filesDir, 'clip.mp4'), CLIP);
-	await n8n.importCredential();
-	const files = ['temporary-image-roundtrip', 'temporary-thumb-upload', 'temporary-video-get'];
-	const ids = await n8n.importWorkflows(files.map((name) => `${name}.json`));
-	files.forEach((name, index) => (workflowIds[name] = ids[index]));
+const e2e = useN8n({
+	workflows: [
+		'temporary-image-roundtrip',
+		'temporary-thumb-upload',
+		'temporary-video-get',
+		'temporary-hd-voice',
+	],
+	files: { 'photo.jpg': PHOTO, 'thumb.jpg': THUMB, 'clip.mp4': CLIP },
+	prepare({ sandbox, n8n }) {
+		// As if a user had recorded it with the JS-SDK: its serverId goes into the workflow.
+		n8n.vars.HD_VOICE_ID = sandbox.seedHdVoice(RECORDING);
+	},
 });
-
-afterAll(async () => {
-	await n8n?.cleanup();
-	await sandbox?.close();
-});
-
-/** Everything n8n printed must be free of the AppSecret and of every token the sandbox issued. */
-function expectNoSecretsIn(result: RunResult & { output: { stdout: string; stderr: string } }) {
-	const printed = `${result.output.stdout}\n${result.output.stderr}`;
-	for (const secret of [SANDBOX_APP.appSecret, ...sandbox.issuedTokens()]) {
-		expect(printed.includes(secret)).toBe(false);
-	}
-}
-
-/** Executes a workflow (expected to fail or not) and returns its run and the requests it caused. */
-async function execute(name: string) {
-	const logged = sandbox.log().length;
-	const result = await n8n.execute(workflowIds[name]);
-	expectNoSecretsIn(result);
-	return { result, requests: sandbox.log().slice(logged) };
-}
-
-async function run(name: string): Promise<{ result: RunResult; requests: RequestLogEntry[] }> {
-	const outcome = await execute(name);
-	if (outcome.result.error) {
-		throw new Error(`workflow ${name} failed: ${JSON.stringify(outcome.result.error, null, 2)}`);
-	}
-	return outcome;
-}
-
-const apiCalls = (requests: RequestLogEntry[]) =>
-	requests.filter((entry) => !entry.tokenCall).map((entry) => `${entry.method} ${entry.path}`);
+const { execute, run } = e2e;
 
 /**
  * The credential (one for the whole file) keeps its token in n8n's database: whichever workflow
  * runs first fetches it, every later execution reuses it, in this process or the next.
  */
 function expectOneTokenInTotal() {
-	expect(sandbox.tokenCalls()).toBe(1);
+	expect(e2e.sandbox.tokenCalls()).toBe(1);
 }
 
 describe('temporary media in n8n', () => {
@@ -82,15 +50,14 @@ describe('temporary media in n8n', () => {
 			created_at: expect.any(Number),
 		});
 		const mediaId = uploaded[0].json.media_id as string;
-		expect(sandbox.stored('temporary', mediaId)).toBeTruthy();
+		expect(e2e.sandbox.stored('temporary', mediaId)).toBeTruthy();
 
 		const fetched = result.nodes['Get image'].items[0].binary?.data;
 		expect(fetched).toMatchObject({ mimeType: 'image/jpeg', fileSize: expect.any(String) });
 		expect(fetched?.id).toMatch(/^filesystem/);
-		expect(n8n.readBinary(fetched!).equals(PHOTO)).toBe(true);
-		expect(fs.readFileSync(path.join(n8n.filesDir, 'photo-roundtrip.jpg')).equals(PHOTO)).toBe(
-			true,
-		);
+		expect(e2e.n8n.readBinary(fetched!).equals(PHOTO)).toBe(true);
+		const written = fs.readFileSync(path.join(e2e.n8n.filesDir, 'photo-roundtrip.jpg'));
+		expect(written.equals(PHOTO)).toBe(true);
 
 		expect(apiCalls(requests)).toEqual(['POST /cgi-bin/media/upload', 'GET /cgi-bin/media/get']);
 		const upload = requests.find((entry) => entry.path === '/cgi-bin/media/upload');
@@ -122,7 +89,7 @@ describe('temporary media in n8n', () => {
 			created_at: expect.any(Number),
 		});
 		expect(item.json).not.toHaveProperty('thumb_media_id');
-		expect(sandbox.stored('temporary', item.json.media_id as string)).toBeTruthy();
+		expect(e2e.sandbox.stored('temporary', item.json.media_id as string)).toBeTruthy();
 		expect(apiCalls(requests)).toEqual(['POST /cgi-bin/media/upload']);
 		expect(requests[requests.length - 1].query.type).toBe('thumb');
 		expectOneTokenInTotal();
@@ -133,13 +100,14 @@ describe('temporary media in n8n', () => {
 
 		const downloaded = result.nodes['Get video file'].items[0];
 		expect(downloaded.binary?.data).toMatchObject({ mimeType: 'video/mp4' });
-		expect(fs.readFileSync(path.join(n8n.filesDir, 'clip-downloaded.mp4')).equals(CLIP)).toBe(true);
+		const written = fs.readFileSync(path.join(e2e.n8n.filesDir, 'clip-downloaded.mp4'));
+		expect(written.equals(CLIP)).toBe(true);
 
 		const linked = result.nodes['Get video URL'].items[0];
 		expect(linked.binary).toBeUndefined();
 		expect(linked.json.video_url).toEqual(expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//));
 		const viaHttp = result.nodes['Fetch video URL'].items[0].binary?.data;
-		expect(n8n.readBinary(viaHttp!).equals(CLIP)).toBe(true);
+		expect(e2e.n8n.readBinary(viaHttp!).equals(CLIP)).toBe(true);
 
 		const videoPath = new URL(linked.json.video_url as string).pathname;
 		expect(apiCalls(requests)).toEqual([
@@ -152,8 +120,29 @@ describe('temporary media in n8n', () => {
 		expectOneTokenInTotal();
 	});
 
+	it('saves an HD voice recording under the name WeChat gives it, byte for byte', async () => {
+		const { result, requests } = await run('temporary-hd-voice');
+
+		const mediaId = e2e.n8n.vars.HD_VOICE_ID;
+		const [item] = result.nodes['Get HD voice'].items;
+		expect(item.json).toEqual({
+			media_id: mediaId,
+			file_name: `${mediaId}.speex`,
+			mime_type: 'audio/speex',
+			bytes: RECORDING.length,
+		});
+		expect(item.binary?.recording).toMatchObject({ fileName: `${mediaId}.speex` });
+		expect(item.binary?.data).toBeUndefined();
+		const written = fs.readFileSync(path.join(e2e.n8n.filesDir, `${mediaId}.speex`));
+		expect(written.equals(RECORDING)).toBe(true);
+
+		expect(apiCalls(requests)).toEqual(['GET /cgi-bin/media/get/jssdk']);
+		expect(requests.find((entry) => !entry.tokenCall)?.query.media_id).toBe(mediaId);
+		expectOneTokenInTotal();
+	});
+
 	it('stops the run at the node that met a WeChat error and says which error', async () => {
-		sandbox.injectFault({ path: '/cgi-bin/media/get', kind: 'errcode', errcode: 40007 });
+		e2e.sandbox.injectFault({ path: '/cgi-bin/media/get', kind: 'errcode', errcode: 40007 });
 		const { result, requests } = await execute('temporary-image-roundtrip');
 
 		expect(result.status).toBe('error');
