@@ -4,6 +4,7 @@ const path = require('path');
 module.exports = {
 	rootDir: path.resolve(__dirname, '..', '..'),
 	testEnvironment: 'node',
+	reporters: ['default', ['<rootDir>/test/summary-reporter.js', { label: 'e2e' }]],
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.e2e.test.ts'],
 	transform: {
