@@ -22,6 +22,7 @@ import {
 	DEFAULT_TIMEOUT_MS,
 	markTokenRejected,
 	normaliseCredentials,
+	tokenInUse,
 	useTimeoutForTokenRequests,
 	type WeixinCredentials,
 } from './token';
@@ -104,16 +105,17 @@ async function callWeixin<T>(
 							timeout: timeoutFor(ctx),
 							returnFullResponse: true,
 						};
-						if (request.form) options.body = await request.form();
-						else if (request.body) options.body = request.body;
+						if (request.form) {
+							options.body = await request.form();
+							// To follow redirects, axios (follow-redirects) keeps a copy of the whole body for a
+							// resend: 10 MB per video upload in flight. WeChat never redirects an upload.
+							options.disableFollowRedirect = true;
+						} else if (request.body) {
+							options.body = request.body;
+						}
 						if (expectFile) options.encoding = 'stream';
 						else options.json = true;
-						const response = (await ctx.helpers.httpRequestWithAuthentication.call(
-							ctx,
-							CREDENTIAL_TYPE,
-							options,
-						)) as IN8nHttpFullResponse;
-						return await interpret(response);
+						return await interpret(await send(ctx, credentials, options));
 					});
 				} catch (error) {
 					const weixinError = findWeixinError(error);
@@ -131,6 +133,30 @@ async function callWeixin<T>(
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}
+}
+
+/**
+ * While this process holds a usable token, it is sent directly; otherwise n8n authenticates the
+ * request from its credential store (reading the token another worker saved, or refreshing it), and
+ * the token it used becomes the one in use. This keeps n8n's database out of every single request.
+ */
+async function send(
+	ctx: IExecuteFunctions,
+	credentials: WeixinCredentials,
+	options: IHttpRequestOptions,
+): Promise<IN8nHttpFullResponse> {
+	const token = tokenInUse(credentials);
+	if (token !== undefined) {
+		// in place: the caller reads back which token the request carried
+		options.qs ??= {};
+		options.qs.access_token = token;
+		return (await ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
+	}
+	return (await ctx.helpers.httpRequestWithAuthentication.call(
+		ctx,
+		CREDENTIAL_TYPE,
+		options,
+	)) as IN8nHttpFullResponse;
 }
 
 function checkErrcode(endpoint: string, body: IDataObject): IDataObject {

@@ -47,6 +47,8 @@ const REUSE_WINDOW_MS = 5_000;
 
 interface TokenState {
 	current?: IssuedToken & { fetchedAt: number };
+	/** The stored token requests of this process carry (see tokenInUse). */
+	inUse?: { accessToken: string; accessTokenExpiresAt?: number };
 	/** Tokens WeChat rejected (40001/40014/42001): never handed out again by this process. */
 	rejected: Set<string>;
 	/** The one token request in flight for this credential, shared by every concurrent caller. */
@@ -109,11 +111,27 @@ function isUsable(state: TokenState, token: string | undefined, expiresAt: numbe
 /**
  * The token a request should carry, from what n8n read from its credential store: undefined when that
  * token is spent (rejected by WeChat or about to expire), which sends n8n through preAuthentication.
+ * A usable one is remembered, so later requests of this process can carry it without n8n reading the
+ * credential from its database each time.
  */
 export function storedTokenIfUsable(credentials: WeixinCredentials): string | undefined {
 	const state = stateFor(credentials);
 	const { accessToken, accessTokenExpiresAt } = credentials;
-	return isUsable(state, accessToken, accessTokenExpiresAt) ? accessToken : undefined;
+	if (!accessToken || !isUsable(state, accessToken, accessTokenExpiresAt)) return undefined;
+	state.inUse = { accessToken, accessTokenExpiresAt };
+	return accessToken;
+}
+
+/**
+ * The token the last authenticated request of this process carried, while it is still usable. Once
+ * WeChat rejects it, or it nears expiry, requests go through n8n's credential store again, and so pick
+ * up a token another worker saved there, or trigger a refresh.
+ */
+export function tokenInUse(credentials: WeixinCredentials): string | undefined {
+	const state = stateFor(credentials);
+	const inUse = state.inUse;
+	if (!inUse || !isUsable(state, inUse.accessToken, inUse.accessTokenExpiresAt)) return undefined;
+	return inUse.accessToken;
 }
 
 /** Called by the transport when WeChat answered 40001/40014/42001 for a request that carried `token`. */
@@ -121,6 +139,7 @@ export function markTokenRejected(credentials: WeixinCredentials, token: string)
 	const state = stateFor(credentials);
 	state.rejected.add(token);
 	if (state.current?.accessToken === token) state.current = undefined;
+	if (state.inUse?.accessToken === token) state.inUse = undefined;
 }
 
 /**
