@@ -1,9 +1,9 @@
 /** What the article tests share: a local image host, a permanent cover, and node parameters. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
-import type { AddressInfo, Socket } from 'net';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { jpeg } from '../fixtures/media';
+import { listenOnLoopback } from '../localServer';
 import { SANDBOX_APP, type Sandbox } from '../sandbox';
 
 export type ImageRoute = (request: IncomingMessage, response: ServerResponse) => void;
@@ -26,7 +26,6 @@ export function serveBytes(bytes: Buffer, contentType = 'image/jpeg'): ImageRout
 /** A local stand-in for the web servers articles link images from; closes every socket on close. */
 export async function startImageServer(routes: Record<string, ImageRoute>): Promise<ImageServer> {
 	const hits = new Map<string, number>();
-	const sockets = new Set<Socket>();
 	const server = createServer((request, response) => {
 		const path = new URL(request.url ?? '/', 'http://localhost').pathname;
 		hits.set(path, (hits.get(path) ?? 0) + 1);
@@ -35,22 +34,8 @@ export async function startImageServer(routes: Record<string, ImageRoute>): Prom
 		response.writeHead(404, { 'Content-Type': 'text/plain' });
 		response.end('Not Found');
 	});
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		hits: (path) => hits.get(path) ?? 0,
-		close: async () => {
-			for (const socket of sockets) socket.destroy();
-			await new Promise<void>((resolve, reject) =>
-				server.close((error) => (error ? reject(error) : resolve())),
-			);
-		},
-	};
+	const listening = await listenOnLoopback(server);
+	return { ...listening, hits: (path) => hits.get(path) ?? 0 };
 }
 
 /** Puts an image in the sandbox's material library over its API and returns its media_id. */

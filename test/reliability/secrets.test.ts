@@ -2,39 +2,17 @@
  * Nothing leaked: every operation, succeeding and failing in every way the transport knows, and
  * nothing it outputs, throws or logs holds the AppSecret or any access token the sandbox issued.
  */
-import { createServer, request as httpRequest, type Server } from 'http';
-import type { AddressInfo, Socket } from 'net';
+import { createServer, request as httpRequest } from 'http';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { createCredentialStore, runNode, type CredentialStore, type RunResult } from '../harness';
 import { SANDBOX_APP } from '../sandbox';
+import { listenOnLoopback as listen, type LocalServer } from '../localServer';
 import { useSandbox } from '../support';
 import { forgetAllTokens } from '../../nodes/WeixinMedia/transport/token';
 import { OPERATIONS, operation, seed, textsOf, withOptions, type Seeded } from './support';
 
 const env = useSandbox();
-
-interface LocalServer {
-	url: string;
-	close(): Promise<void>;
-}
-
-async function listen(server: Server): Promise<LocalServer> {
-	const sockets = new Set<Socket>();
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		close: async () => {
-			for (const socket of sockets) socket.destroy();
-			await new Promise<void>((resolve) => server.close(() => resolve()));
-		},
-	};
-}
 
 /** A port on loopback that refuses connections: bound once, then released. */
 async function refusingUrl(): Promise<string> {
