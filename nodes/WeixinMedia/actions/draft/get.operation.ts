@@ -1,8 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
-import { requiredText } from '../../descriptions/validation';
-import { weixinRequest } from '../../transport';
+import { postMediaId } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('draft', 'get', [
 	mediaIdProperty('The media_id Draft → Create returned'),
@@ -13,12 +12,6 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
-	const answer = await weixinRequest(this, itemIndex, {
-		method: 'POST',
-		path: '/cgi-bin/draft/get',
-		body: { media_id: mediaId },
-		policy: 'read',
-	});
+	const { mediaId, answer } = await postMediaId(this, itemIndex, '/cgi-bin/draft/get', 'read');
 	return [{ json: { media_id: mediaId, news_item: answer.news_item } }];
 }

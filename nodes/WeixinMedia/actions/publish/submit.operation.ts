@@ -6,8 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
-import { requiredText } from '../../descriptions/validation';
-import { weixinRequest } from '../../transport';
+import { postMediaId } from '../shared/mediaFiles';
 import { getPublishStatus } from './getStatus.operation';
 
 /** Polls no faster than this (WeChat publishes in seconds) and no slower than once a minute. */
@@ -85,14 +84,13 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
-	const answer = await weixinRequest(this, itemIndex, {
-		method: 'POST',
-		path: '/cgi-bin/freepublish/submit',
-		body: { media_id: mediaId },
-		// Publishing twice would post twice: a lost answer is reported, never resent.
-		policy: 'write',
-	});
+	// Publishing twice would post twice: a lost answer is reported, never resent.
+	const { mediaId, answer } = await postMediaId(
+		this,
+		itemIndex,
+		'/cgi-bin/freepublish/submit',
+		'write',
+	);
 	const publishId = String(answer.publish_id);
 	if (!this.getNodeParameter('waitForCompletion', itemIndex, false)) {
 		return [{ json: { media_id: mediaId, publish_id: publishId } }];

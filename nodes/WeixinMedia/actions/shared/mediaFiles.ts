@@ -7,6 +7,8 @@ import { parseBinaryPropertyNames, prepareUpload, type UploadSource } from '../.
 import {
 	downloadFromUrl,
 	weixinDownload,
+	weixinRequest,
+	type RetryPolicy,
 	type DownloadResult,
 	type DownloadTarget,
 	type WeixinRequest,
@@ -97,6 +99,28 @@ export async function downloadByMediaId(
 	const target = downloadTarget(ctx, itemIndex, mediaId);
 	const answer = await weixinDownload(ctx, itemIndex, request(mediaId), target);
 	return { mediaId, target, answer };
+}
+
+/** A read that carries the media_id in the query string (media/get, media/get/jssdk). */
+export function queryByMediaId(path: string): (mediaId: string) => WeixinRequest {
+	return (mediaId) => ({ method: 'GET', path, qs: { media_id: mediaId }, policy: 'read' });
+}
+
+/** A call that sends the item's Media ID as `{ media_id }` in a JSON body and answers with JSON. */
+export async function postMediaId(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	path: string,
+	policy: RetryPolicy,
+): Promise<{ mediaId: string; answer: IDataObject }> {
+	const mediaId = requiredText(ctx, itemIndex, 'mediaId', 'Media ID');
+	const answer = await weixinRequest(ctx, itemIndex, {
+		method: 'POST',
+		path,
+		body: { media_id: mediaId },
+		policy,
+	});
+	return { mediaId, answer };
 }
 
 type DownloadedFile = Extract<DownloadResult, { kind: 'file' }>;

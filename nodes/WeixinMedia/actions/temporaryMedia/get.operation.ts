@@ -6,7 +6,7 @@ import {
 	mediaIdProperty,
 } from '../../descriptions/common.description';
 import { downloadVideoProperty } from '../../descriptions/media.description';
-import { downloadByMediaId, fileItem, videoItem } from '../shared/mediaFiles';
+import { downloadByMediaId, fileItem, queryByMediaId, videoItem } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'get', [
 	mediaIdProperty('The media_id returned by a temporary upload (valid for 3 days)'),
@@ -19,12 +19,11 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const { mediaId, target, answer } = await downloadByMediaId(this, itemIndex, (media_id) => ({
-		method: 'GET',
-		path: '/cgi-bin/media/get',
-		qs: { media_id },
-		policy: 'read',
-	}));
+	const { mediaId, target, answer } = await downloadByMediaId(
+		this,
+		itemIndex,
+		queryByMediaId('/cgi-bin/media/get'),
+	);
 	if (answer.kind === 'file') return [fileItem({ media_id: mediaId }, answer, target)];
 	// A video: WeChat answers with JSON holding a plain-http URL to the file.
 	const json = { media_id: mediaId, ...answer.json };

@@ -6,7 +6,7 @@ import {
 	forOperation,
 	mediaIdProperty,
 } from '../../descriptions/common.description';
-import { downloadByMediaId, fileItem } from '../shared/mediaFiles';
+import { downloadByMediaId, fileItem, queryByMediaId } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'getHdVoice', [
 	mediaIdProperty(
@@ -20,12 +20,11 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const { mediaId, target, answer } = await downloadByMediaId(this, itemIndex, (media_id) => ({
-		method: 'GET',
-		path: '/cgi-bin/media/get/jssdk',
-		qs: { media_id },
-		policy: 'read',
-	}));
+	const { mediaId, target, answer } = await downloadByMediaId(
+		this,
+		itemIndex,
+		queryByMediaId('/cgi-bin/media/get/jssdk'),
+	);
 	if (answer.kind === 'json') {
 		// Errors are thrown by the transport; any other JSON is not a recording.
 		throw new NodeOperationError(
