@@ -3,7 +3,7 @@ import type { Readable } from 'stream';
 
 import { timeoutFor } from './client';
 import { redact } from './redact';
-import { describeTransportFailure } from './retry';
+import { describeTransportFailure, innermostHttpFailure } from './retry';
 
 export interface ExternalFetchLimits {
 	/** A body longer than this is abandoned as soon as it is known to be. */
@@ -94,20 +94,10 @@ async function fetchOnce(
 	}
 }
 
-function httpStatusOf(error: unknown): number | undefined {
-	let current = error as { response?: { status?: number }; httpCode?: string; cause?: unknown };
-	for (let depth = 0; current && depth < 5; depth++) {
-		const status = current.response?.status ?? (Number(current.httpCode) || undefined);
-		if (status !== undefined) return status;
-		current = current.cause as typeof current;
-	}
-	return undefined;
-}
-
 function reasonFor(error: unknown): string {
 	const failure = describeTransportFailure(error);
 	if (failure) return failure.description;
-	const status = httpStatusOf(error);
+	const status = innermostHttpFailure(error).response?.status;
 	if (status !== undefined) return `the server answered HTTP ${status}`;
 	return `the request failed (${redact(String((error as Error).message ?? error))})`;
 }

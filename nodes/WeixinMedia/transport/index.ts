@@ -15,8 +15,8 @@ export {
 	type ExternalFetchLimits,
 	type ExternalFile,
 } from './fetch';
-export { API_RETIRED_ERRCODE, WeixinError, hintFor, toNodeError } from './errors';
+export { API_RETIRED_ERRCODE, hintFor } from './errors';
 export { uploadMedia, type MediaUpload } from './multipart';
-export { redact, redactValue } from './redact';
+export { redact } from './redact';
 export type { RetryPolicy } from './retry';
 export { CREDENTIAL_TYPE } from './token';

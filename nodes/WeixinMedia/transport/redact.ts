@@ -26,17 +26,3 @@ export function redact(text: string): string {
 	}
 	return result;
 }
-
-/** Deep copy of a JSON-like value with every string redacted (for error bodies shown to the user). */
-export function redactValue<T>(value: T): T {
-	if (typeof value === 'string') return redact(value) as T;
-	if (Array.isArray(value)) return value.map((entry) => redactValue(entry) as unknown) as T;
-	if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-		const copy: Record<string, unknown> = {};
-		for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-			copy[key] = /^(access_?token|app_?secret|secret)$/i.test(key) ? REDACTED : redactValue(entry);
-		}
-		return copy as T;
-	}
-	return value;
-}

@@ -64,7 +64,8 @@ interface HttpFailureShape {
 }
 
 /** n8n wraps the HTTP client's error (NodeApiError → cause); the status and code live on the inner one. */
-function innermostHttpFailure(error: unknown): HttpFailureShape {
+export function innermostHttpFailure(error: unknown): HttpFailureShape {
+	if (!error || typeof error !== 'object') return {};
 	let current = error as HttpFailureShape;
 	for (let depth = 0; depth < 5; depth++) {
 		if (current.response?.status !== undefined || current.code) return current;
