@@ -1,9 +1,15 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
 import { mediaTypeProperty } from '../../descriptions/media.description';
 import { requiredText } from '../../descriptions/validation';
 import type { MediaType } from '../../media';
+import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { uploadEachFile } from '../shared/mediaFiles';
 
@@ -50,17 +56,30 @@ export async function execute(
 		});
 	}
 	return await uploadEachFile(this, itemIndex, 'permanent', type, async (source) => {
-		const answer = await uploadMedia(this, itemIndex, {
-			path: '/cgi-bin/material/add_material',
-			qs: { type },
-			source,
-			fields,
-			// A repeat after a lost answer would leave a second copy in the library: never resent.
-			policy: 'write',
-		});
-		// WeChat sends url (empty for types other than image); only a real one is passed on.
-		return answer.url
-			? { type, media_id: answer.media_id, url: answer.url }
-			: { type, media_id: answer.media_id };
+		return await addPermanentMaterial(this, itemIndex, type, source, fields);
 	});
+}
+
+/**
+ * Stores one checked file as permanent material: `{ type, media_id, url? }` (WeChat sends `url`, empty
+ * for types other than image; only a real one is passed on). Also used for article covers.
+ */
+export async function addPermanentMaterial(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	type: MediaType,
+	source: UploadSource,
+	fields: Record<string, string> = {},
+): Promise<IDataObject> {
+	const answer = await uploadMedia(ctx, itemIndex, {
+		path: '/cgi-bin/material/add_material',
+		qs: { type },
+		source,
+		fields,
+		// A repeat after a lost answer would leave a second copy in the library: never resent.
+		policy: 'write',
+	});
+	const material: IDataObject = { type, media_id: answer.media_id };
+	if (typeof answer.url === 'string' && answer.url !== '') material.url = answer.url;
+	return material;
 }

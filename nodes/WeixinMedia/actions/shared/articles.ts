@@ -7,7 +7,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { fieldError } from '../../descriptions/validation';
 import { prepareUpload, type UploadSource } from '../../media/source';
-import { uploadMedia, weixinRequest } from '../../transport';
+import { weixinRequest } from '../../transport';
+import { addPermanentMaterial } from '../permanentMaterial/add.operation';
 import { ImageRehosting, UnhostableImage, type UnhostableImages } from './imageRehosting';
 import { replaceImageSources } from './imgTags';
 
@@ -301,15 +302,9 @@ async function uploadCovers(
 ): Promise<Map<string, UploadedCover>> {
 	const uploaded = new Map<string, UploadedCover>();
 	for (const [property, source] of sources) {
-		const answer = await uploadMedia(ctx, itemIndex, {
-			path: '/cgi-bin/material/add_material',
-			qs: { type: 'image' },
-			source,
-			// A lost answer may still have stored the image: never sent twice.
-			policy: 'write',
-		});
-		const cover: UploadedCover = { binary_property: property, media_id: String(answer.media_id) };
-		if (typeof answer.url === 'string' && answer.url !== '') cover.url = answer.url;
+		const material = await addPermanentMaterial(ctx, itemIndex, 'image', source);
+		const cover: UploadedCover = { binary_property: property, media_id: String(material.media_id) };
+		if (material.url !== undefined) cover.url = String(material.url);
 		uploaded.set(property, cover);
 	}
 	return uploaded;
