@@ -166,7 +166,7 @@ export async function classifyDownload(
 				? `${read.chunks.reduce((total, chunk) => total + chunk.length, 0)} bytes`
 				: `over ${MAX_JSON_ANSWER_BYTES / 1024 / 1024} MB`;
 			throw new WeixinError(
-				`WeChat answered with ${contentType.split(';')[0]} that is neither JSON nor a media file it sends (${size}, starting with "${printableStart(head)}").`,
+				`WeChat answered with ${contentType.split(';')[0]} that is neither JSON nor a media file it sends (${size}, ${describeStart(head)}).`,
 			);
 		}
 		// Declared binary and not JSON: a file of a format the node does not know.
@@ -180,9 +180,13 @@ export async function classifyDownload(
 	return { kind: 'file', head, body, headers, progress };
 }
 
-/** The first characters of a text answer, control characters shown as dots, for error messages. */
-function printableStart(head: Buffer): string {
-	return head.toString('utf8', 0, 40).replace(/[\u0000-\u001f\u007f"]/g, '.');
+/** How a text answer starts, for error messages: its first characters, or its first bytes in hex. */
+function describeStart(head: Buffer): string {
+	const text = head.toString('utf8', 0, 40);
+	if (/^[^\u0000-\u0008\u000e-\u001f\u007f\ufffd]*$/.test(text)) {
+		return `starting with "${text.replace(/\s+/g, ' ')}"`;
+	}
+	return `starting with bytes ${[...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
 /** `filename*` (RFC 5987, UTF-8) wins over `filename`; path parts are dropped. */
