@@ -22,7 +22,7 @@ export interface DownloadTarget {
  * carries up to 8 articles whose content may each be just under 1 MB, which JSON escaping can double
  * (`\"`, `\uXXXX`), plus titles, digests and URLs: 8 × 2 MB and room for the rest.
  */
-export const MAX_JSON_ANSWER_BYTES = 20 * 1024 * 1024;
+const MAX_JSON_ANSWER_BYTES = 20 * 1024 * 1024;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -55,25 +55,29 @@ async function* guardedChunks(
 		progress.bytes += chunk.length;
 		yield chunk;
 	}
-	const cutShort = () =>
-		new InterruptedTransfer(
-			`the download was cut short: ${progress.bytes} of ${expectedBytes} bytes arrived`,
-		);
 	for (;;) {
 		let next: IteratorResult<Buffer>;
 		try {
 			next = await nextWithin(iterator, idleTimeoutMs);
 		} catch (error) {
-			// A connection closed mid-body is best explained by how much of the file arrived (unless
-			// more arrived than Content-Length: a decoded body, whose count says nothing).
-			const closed = error instanceof InterruptedTransfer && !/stalled/.test(error.message);
-			const measurable = expectedBytes !== undefined && progress.bytes < expectedBytes;
-			throw closed && measurable ? cutShort() : error;
+			throw explainBreak(error, progress.bytes, expectedBytes);
 		}
 		if (next.done) break;
 		progress.bytes += next.value.length;
 		yield next.value;
 	}
+}
+
+/**
+ * A connection closed mid-body is best explained by how much of the file arrived (unless more arrived
+ * than Content-Length: a decoded body, whose count says nothing).
+ */
+function explainBreak(error: unknown, received: number, expectedBytes: number | undefined): unknown {
+	const closed = error instanceof InterruptedTransfer && !/stalled/.test(error.message);
+	if (!closed || expectedBytes === undefined || received >= expectedBytes) return error;
+	return new InterruptedTransfer(
+		`the download was cut short: ${received} of ${expectedBytes} bytes arrived`,
+	);
 }
 
 async function nextWithin(
@@ -145,10 +149,17 @@ export async function classifyDownload(
 	const headers = response.headers as Headers;
 	const stream = response.body as Readable;
 	const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+	const lengthHeader = header(headers, 'content-length');
+	const expectedBytes = lengthHeader === '' ? undefined : Number(lengthHeader);
 	const first: Buffer[] = [];
 	let peeked = 0;
 	while (peeked < SNIFF_BYTES) {
-		const next = await nextWithin(iterator, idleTimeoutMs);
+		let next: IteratorResult<Buffer>;
+		try {
+			next = await nextWithin(iterator, idleTimeoutMs);
+		} catch (error) {
+			throw explainBreak(error, peeked, expectedBytes);
+		}
 		if (next.done) break;
 		first.push(next.value);
 		peeked += next.value.length;
@@ -172,8 +183,6 @@ export async function classifyDownload(
 		// Declared binary and not JSON: a file of a format the node does not know.
 		leading = read.chunks;
 	}
-	const lengthHeader = header(headers, 'content-length');
-	const expectedBytes = lengthHeader === '' ? undefined : Number(lengthHeader);
 	const progress = { bytes: 0 };
 	const chunks = guardedChunks(iterator, leading, expectedBytes, idleTimeoutMs, progress);
 	const body = Readable.from(chunks, { objectMode: false });
