@@ -4,6 +4,7 @@ export { SandboxClient } from './client';
 export {
 	SANDBOX_APP,
 	DEFAULT_CONFIG,
+	type AnswerModes,
 	type FaultSpec,
 	type RequestLogEntry,
 	type Sandbox,

@@ -10,6 +10,7 @@ import {
 	MEDIA_RULES,
 	MEDIA_TYPES,
 	sniffFormat,
+	tooLong,
 	voiceSeconds,
 	type MediaFormat,
 	type MediaType,
@@ -150,7 +151,7 @@ function receiveUpload(context: RouteContext, target: UploadTarget, type: MediaT
 		const seconds = voiceSeconds(format, media.data);
 		// A voice whose length cannot be read is a broken file, not a short one.
 		if (seconds === undefined) throw new WeixinError(40005);
-		if (seconds > rule.maxSeconds) throw new WeixinError(45007);
+		if (tooLong(seconds, rule.maxSeconds)) throw new WeixinError(45007);
 	}
 	return { media, format, parts };
 }

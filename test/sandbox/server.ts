@@ -18,6 +18,7 @@
  *   PATCH  /__sandbox/config                 body Partial<SandboxConfig> → the SandboxConfig in force
  *   POST   /__sandbox/hd-voice               body: raw speex bytes (empty = a built-in sample) → {media_id}
  *   GET    /__sandbox/stored/KIND/MEDIA_ID   the stored record (Buffers as base64 strings) or 404
+ *   PUT    /__sandbox/answer-modes           body AnswerModes: how answers are relabelled/compressed
  */
 import {
 	createServer,
@@ -28,6 +29,7 @@ import {
 } from 'http';
 import type { AddressInfo, Socket } from 'net';
 
+import { applyAnswerModes, validAnswerModes, type AnswerModes } from './answer-modes';
 import { errorMessage, WeixinError } from './errors';
 import { multipartBoundary, parseMultipart } from './multipart';
 import { findRoute, type Answer, type Route, type RouteContext } from './routes';
@@ -72,6 +74,7 @@ class WeixinSandbox implements Sandbox {
 	private faults: QueuedFault[] = [];
 	private requestLog: RequestLogEntry[] = [];
 	private latencyMs = 0;
+	private answerModes: AnswerModes = {};
 	private clockOffsetSeconds = 0;
 	private closed = false;
 
@@ -108,6 +111,7 @@ class WeixinSandbox implements Sandbox {
 		this.config = { ...DEFAULT_CONFIG };
 		this.faults = [];
 		this.requestLog = [];
+		this.answerModes = {};
 		// Latency survives: it belongs to whoever started the sandbox (cli --latency), not to a test.
 		this.clockOffsetSeconds = 0;
 	}
@@ -158,6 +162,10 @@ class WeixinSandbox implements Sandbox {
 			if (!(key in DEFAULT_CONFIG)) throw new Error(`unknown sandbox setting ${key}`);
 		}
 		this.config = { ...this.config, ...config };
+	}
+
+	setAnswerModes(modes: AnswerModes): void {
+		this.answerModes = validAnswerModes(modes);
 	}
 
 	seedHdVoice(bytes: Buffer = SAMPLE_SPEEX): string {
@@ -222,13 +230,20 @@ class WeixinSandbox implements Sandbox {
 			return;
 		}
 		const answer = this.answer(route, request, url, body);
+		const modes = {
+			pathname: url.pathname,
+			acceptEncoding: request.headers['accept-encoding'],
+			isFile: answer.kind === 'file',
+			isDownloadJson:
+				route?.fileAnswers === true && (answer.kind === 'json' || (answer.kind === 'text' && answer.status === 200)),
+		};
 		if (answer.kind === 'file' && fault) {
 			this.consume(fault);
 			entry.fault = 'truncate';
-			this.send(response, answer, entry, true);
+			this.send(response, answer, entry, true, modes);
 			return;
 		}
-		this.send(response, answer, entry, false);
+		this.send(response, answer, entry, false, modes);
 	}
 
 	private answer(
@@ -274,13 +289,16 @@ class WeixinSandbox implements Sandbox {
 		}
 	}
 
+	/** `modes` (absent for faults) applies the answer modes in force; see answer-modes.ts. */
 	private send(
 		response: ServerResponse,
 		answer: Answer,
 		entry: RequestLogEntry,
 		truncate: boolean,
+		modes?: Parameters<typeof applyAnswerModes>[1],
 	) {
 		entry.status = answer.kind === 'text' ? answer.status : 200;
+		let outgoing: { headers: Record<string, string | number>; body: Buffer };
 		if (answer.kind === 'file') {
 			const headers: Record<string, string | number> = {
 				'Content-Type': answer.contentType,
@@ -288,25 +306,28 @@ class WeixinSandbox implements Sandbox {
 				'Content-Length': answer.bytes.length,
 			};
 			if (answer.disposition) headers['Content-disposition'] = answer.disposition;
-			response.writeHead(200, headers);
-			if (!truncate) {
-				response.end(answer.bytes);
-				return;
-			}
-			// The full Content-Length is promised, half the bytes arrive, then the line goes dead.
-			response.flushHeaders();
-			response.write(answer.bytes.subarray(0, Math.floor(answer.bytes.length / 2)), () =>
-				response.destroy(),
-			);
+			outgoing = { headers, body: answer.bytes };
+		} else {
+			const text = answer.kind === 'json' ? JSON.stringify(answer.body) : answer.text;
+			entry.errcode = errcodeIn(text);
+			const body = Buffer.from(text, 'utf8');
+			const headers = {
+				'Content-Type': answer.kind === 'json' ? JSON_CONTENT_TYPE : answer.contentType,
+				'Content-Length': body.length,
+			};
+			outgoing = { headers, body };
+		}
+		if (modes) outgoing = applyAnswerModes(this.answerModes, modes, outgoing);
+		response.writeHead(entry.status, outgoing.headers);
+		if (!truncate) {
+			response.end(outgoing.body);
 			return;
 		}
-		const text = answer.kind === 'json' ? JSON.stringify(answer.body) : answer.text;
-		entry.errcode = errcodeIn(text);
-		response.writeHead(entry.status, {
-			'Content-Type': answer.kind === 'json' ? JSON_CONTENT_TYPE : answer.contentType,
-			'Content-Length': Buffer.byteLength(text),
-		});
-		response.end(text);
+		// The full Content-Length is promised, half the bytes arrive, then the line goes dead.
+		response.flushHeaders();
+		response.write(outgoing.body.subarray(0, Math.floor(outgoing.body.length / 2)), () =>
+			response.destroy(),
+		);
 	}
 
 	/** The first queued fault for this path; truncate only counts where a file may come back. */
@@ -421,6 +442,9 @@ class WeixinSandbox implements Sandbox {
 				case 'PATCH config':
 					this.configure(input());
 					return reply(200, this.config);
+				case 'PUT answer-modes':
+					this.setAnswerModes(input());
+					return reply(200, { ok: true });
 				case 'POST hd-voice':
 					return reply(200, { media_id: this.seedHdVoice(body.length > 0 ? body : undefined) });
 				default:

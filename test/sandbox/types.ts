@@ -1,4 +1,5 @@
 /** Public types of the Weixin sandbox; the shapes other helpers and tests code against. */
+import type { AnswerModes } from './answer-modes';
 
 export const SANDBOX_APP = {
 	appId: 'wx5a9d0c4e7b1f2a36',
@@ -72,6 +73,8 @@ export interface RequestLogEntry {
 
 export type StoredKind = 'temporary' | 'permanent' | 'draft';
 
+export type { AnswerModes };
+
 export interface Sandbox {
 	/** Base URL such as http://127.0.0.1:43123: the credential's "API base URL". */
 	url: string;
@@ -93,6 +96,11 @@ export interface Sandbox {
 	tokenCalls(): number;
 	clearLog(): void;
 	configure(config: Partial<SandboxConfig>): void;
+	/**
+	 * Relabels, unnames or compresses answers from now on (replacing earlier modes; `{}` for none), as
+	 * WeChat, proxies and CDNs do; reset() clears them.
+	 */
+	setAnswerModes(modes: AnswerModes): void;
 	/** Stores a voice as if recorded by the JS-SDK; returns its media_id for media/get/jssdk. */
 	seedHdVoice(bytes?: Buffer): string;
 	stored(kind: StoredKind, mediaId: string): unknown;
