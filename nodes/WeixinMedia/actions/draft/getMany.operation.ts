@@ -3,11 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { forOperation } from '../../descriptions/common.description';
 import { listPosts, listPostsProperties } from '../shared/posts';
 
-export const description: INodeProperties[] = forOperation(
-	'draft',
-	'getMany',
-	listPostsProperties,
-);
+export const description: INodeProperties[] = forOperation('draft', 'getMany', listPostsProperties);
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft_list.html */
 export async function execute(

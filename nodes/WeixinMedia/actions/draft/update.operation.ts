@@ -56,9 +56,10 @@ export async function execute(
 		return await updateDraftArticle(this, itemIndex, mediaId, index);
 	} catch (error) {
 		if (error instanceof NodeApiError && error.context.errcode === INVALID_ARGS) {
-			error.description = `WeChat refused Article Index ${index}: it counts from 0, so a draft of n articles takes 0 to n − 1 (Draft → Get lists them). ${
-				error.description ?? ''
-			}`.trim();
+			error.description =
+				`WeChat refused Article Index ${index}: it counts from 0, so a draft of n articles takes 0 to n − 1 (Draft → Get lists them). ${
+					error.description ?? ''
+				}`.trim();
 		}
 		throw error;
 	}

@@ -45,5 +45,7 @@ export async function execute(
 		policy: 'read',
 	});
 	const articles = (answer.news_item ?? []) as IDataObject[];
-	return [{ json: postItem({ idKey: 'article_id', id: articleId, articles, withDeletedFlag: true }) }];
+	return [
+		{ json: postItem({ idKey: 'article_id', id: articleId, articles, withDeletedFlag: true }) },
+	];
 }

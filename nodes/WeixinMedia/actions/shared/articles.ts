@@ -480,6 +480,8 @@ export async function updateDraftArticle(
 		policy: 'repeatableWrite',
 	});
 	return [
-		{ json: { media_id: mediaId, index, updated: true, title: article.title, ...uploads(prepared) } },
+		{
+			json: { media_id: mediaId, index, updated: true, title: article.title, ...uploads(prepared) },
+		},
 	];
 }

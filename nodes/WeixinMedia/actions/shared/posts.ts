@@ -18,7 +18,9 @@ export const listPostsProperties: INodeProperties[] = [
 /** WeChat's times are unix seconds; the ISO form is what date filters and spreadsheets take. */
 export function isoDate(unixSeconds: unknown): string | undefined {
 	const seconds = Number(unixSeconds);
-	return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : undefined;
+	return Number.isFinite(seconds) && seconds > 0
+		? new Date(seconds * 1000).toISOString()
+		: undefined;
 }
 
 export interface PostSummary {
@@ -32,7 +34,13 @@ export interface PostSummary {
 }
 
 /** One output item per post: its id, the first article's title, author, digest and URL, then all. */
-export function postItem({ idKey, id, articles, updateTime, withDeletedFlag }: PostSummary): IDataObject {
+export function postItem({
+	idKey,
+	id,
+	articles,
+	updateTime,
+	withDeletedFlag,
+}: PostSummary): IDataObject {
 	const [lead = {}] = articles;
 	const json: IDataObject = {
 		[idKey]: id,
@@ -46,7 +54,8 @@ export function postItem({ idKey, id, articles, updateTime, withDeletedFlag }: P
 		json.update_time_iso = isoDate(updateTime);
 	}
 	if (withDeletedFlag) {
-		json.is_deleted = articles.length > 0 && articles.every((article) => article.is_deleted === true);
+		json.is_deleted =
+			articles.length > 0 && articles.every((article) => article.is_deleted === true);
 	}
 	json.article_count = articles.length;
 	json.news_item = articles;
