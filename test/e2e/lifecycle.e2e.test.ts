@@ -5,32 +5,42 @@
  */
 import { jpeg } from '../fixtures/media';
 import { classicToken, postJson, upload } from '../sandbox/helpers';
+import type { Sandbox } from '../sandbox';
 import type { OutputItem } from './runData';
 import { apiCalls, useN8n } from './session';
 
 const COVER = jpeg(40 * 1024);
 const REVIEWED_TITLE = '[e2e] 生命周期 (reviewed)';
+/** The README's example, run as it ships (its Run Now trigger starts it; the schedule would too). */
+const CLEANUP_EXAMPLE = '../../../examples/workflows/4-weekly-draft-cleanup';
+const DAY = 24 * 3600;
 
 /** A draft that is not the workflow's own: its cleanup must leave it alone. */
 let otherDraft = '';
 
 const e2e = useN8n({
-	workflows: ['draft-lifecycle'],
+	workflows: ['draft-lifecycle', CLEANUP_EXAMPLE],
 	files: { 'cover.jpg': COVER },
 	async prepare({ sandbox }) {
-		const token = await classicToken(sandbox);
-		const cover = await upload(sandbox, '/cgi-bin/material/add_material?type=image', token, jpeg(), {
-			filename: 'other.jpg',
-		});
-		const draft = await postJson(
-			sandbox,
-			'/cgi-bin/draft/add',
-			{ articles: [{ title: 'Written by hand', content: '<p>Keep me</p>', thumb_media_id: cover.media_id }] },
-			token,
-		);
-		otherDraft = draft.media_id as string;
+		otherDraft = await addDraftDirectly(sandbox, 'Written by hand');
 	},
 });
+
+/** A draft put in the sandbox over its API, as another tool (or a person) would. */
+async function addDraftDirectly(sandbox: Sandbox, title: string): Promise<string> {
+	const token = await classicToken(sandbox);
+	const cover = await upload(sandbox, '/cgi-bin/material/add_material?type=image', token, jpeg(), {
+		filename: 'cover.jpg',
+	});
+	const draft = await postJson(
+		sandbox,
+		'/cgi-bin/draft/add',
+		{ articles: [{ title, content: '<p>Text</p>', thumb_media_id: cover.media_id }] },
+		token,
+	);
+	if (typeof draft.media_id !== 'string') throw new Error(`draft/add: ${JSON.stringify(draft)}`);
+	return draft.media_id;
+}
 
 const jsonOf = (items: OutputItem[]) => items.map((item) => item.json);
 
@@ -38,7 +48,10 @@ const jsonOf = (items: OutputItem[]) => items.map((item) => item.json);
 function workflowRunTime(raw: Record<string, unknown>): number {
 	const runData = (raw as { data: { resultData: { runData: Record<string, unknown[]> } } }).data
 		.resultData.runData;
-	const tasks = Object.values(runData).flat() as Array<{ startTime: number; executionTime: number }>;
+	const tasks = Object.values(runData).flat() as Array<{
+		startTime: number;
+		executionTime: number;
+	}>;
 	const start = Math.min(...tasks.map((task) => task.startTime));
 	const end = Math.max(...tasks.map((task) => task.startTime + task.executionTime));
 	return end - start;
@@ -132,5 +145,28 @@ describe('the publishing lifecycle in n8n', () => {
 			`lifecycle e2e: workflow ran in ${workflowRunTime(result.raw)} ms (n8n's node timings); ` +
 				`n8n execute took ${wallTime} ms in all`,
 		);
+	});
+
+	it('runs the weekly cleanup example: only drafts last changed over 30 days ago are deleted', async () => {
+		// Drafts written 45 and 31 days ago by the sandbox's clock, then one from today.
+		e2e.sandbox.advanceClock(-45 * DAY);
+		const oldest = await addDraftDirectly(e2e.sandbox, 'Forgotten in spring');
+		e2e.sandbox.advanceClock(14 * DAY);
+		const old = await addDraftDirectly(e2e.sandbox, 'A month old');
+		e2e.sandbox.advanceClock(31 * DAY);
+		const recent = await addDraftDirectly(e2e.sandbox, 'Written today');
+
+		const { result } = await e2e.run(CLEANUP_EXAMPLE);
+
+		const listed = jsonOf(result.nodes['List drafts'].items).map((draft) => draft.media_id);
+		expect(listed).toEqual([recent, otherDraft, old, oldest]);
+		expect(jsonOf(result.nodes['Delete draft'].items)).toEqual([
+			{ media_id: old, deleted: true },
+			{ media_id: oldest, deleted: true },
+		]);
+		expect(e2e.sandbox.stored('draft', old)).toBeUndefined();
+		expect(e2e.sandbox.stored('draft', oldest)).toBeUndefined();
+		expect(e2e.sandbox.stored('draft', recent)).toBeDefined();
+		expect(e2e.sandbox.stored('draft', otherDraft)).toBeDefined();
 	});
 });
