@@ -33,15 +33,16 @@ describe('Draft → Get Many', () => {
 		});
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json.media_id)).toEqual([...ids].reverse());
-		const now = env.sandbox.now();
+		const updateTime = result.items[0].json.update_time as number;
+		expect(updateTime).toBeLessThanOrEqual(env.sandbox.now());
 		expect(result.items[0].json).toEqual({
 			media_id: ids[22],
 			title: 'Article 1',
 			author: '',
 			digest: 'Text 1',
 			url: expect.stringMatching(/^http:\/\/mp\.weixin\.qq\.com\/s\?/),
-			update_time: now,
-			update_time_iso: new Date(now * 1000).toISOString(),
+			update_time: expect.any(Number),
+			update_time_iso: new Date(updateTime * 1000).toISOString(),
 			article_count: 1,
 			news_item: [expect.objectContaining({ title: 'Article 1', content: '<p>Text 1</p>' })],
 		});
@@ -71,6 +72,7 @@ describe('Draft → Get Many', () => {
 	it('lists a draft edited later first, with its new update time', async () => {
 		const [older, newer] = await createDrafts(2);
 		env.sandbox.advanceClock(3600);
+		const updatedFrom = env.sandbox.now();
 		const cover = env.sandbox.stored('draft', older) as {
 			articles: Array<{ thumb_media_id: string }>;
 		};
@@ -96,9 +98,9 @@ describe('Draft → Get Many', () => {
 			[older, 'Edited'],
 			[newer, 'Article 1'],
 		]);
-		expect(result.items[0].json.update_time_iso).toBe(
-			new Date(env.sandbox.now() * 1000).toISOString(),
-		);
+		const updateTime = result.items[0].json.update_time as number;
+		expect(updateTime).toBeGreaterThanOrEqual(updatedFrom);
+		expect(result.items[0].json.update_time_iso).toBe(new Date(updateTime * 1000).toISOString());
 	});
 
 	it('no longer lists a draft once it is published', async () => {

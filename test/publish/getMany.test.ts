@@ -35,15 +35,16 @@ describe('Publish → Get Many', () => {
 		});
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json.article_id)).toEqual([second, first]);
-		const now = env.sandbox.now();
+		const updateTime = result.items[0].json.update_time as number;
+		expect(updateTime).toBeLessThanOrEqual(env.sandbox.now());
 		expect(result.items[0].json).toEqual({
 			article_id: second,
 			title: 'Article 1',
 			author: '',
 			digest: '',
 			url: expect.stringMatching(/^https:\/\/mp\.weixin\.qq\.com\/s\//),
-			update_time: now,
-			update_time_iso: new Date(now * 1000).toISOString(),
+			update_time: expect.any(Number),
+			update_time_iso: new Date(updateTime * 1000).toISOString(),
 			is_deleted: false,
 			article_count: 2,
 			news_item: [
