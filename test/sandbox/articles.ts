@@ -40,7 +40,7 @@ export function buildArticles(
 	});
 }
 
-function buildArticle(
+export function buildArticle(
 	input: Record<string, unknown>,
 	index: number,
 	articleCount: number,

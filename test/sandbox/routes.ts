@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'http';
 
 import { buildArticles, newsArticleUrl } from './articles';
+import { isWhollyDeleted, LIFECYCLE_ROUTES, settlePublication } from './lifecycle';
 import { WeixinError } from './errors';
 import {
 	contentTypeOf,
@@ -108,7 +109,7 @@ function stableToken(context: RouteContext): Answer {
 // Request bodies
 
 /** POST bodies are read as JSON whatever their Content-Type, as the live service does. */
-function jsonBody(context: RouteContext): Record<string, unknown> {
+export function jsonBody(context: RouteContext): Record<string, unknown> {
 	if (context.body.length === 0) throw new WeixinError(44002);
 	let parsed: unknown;
 	try {
@@ -438,9 +439,12 @@ function getPublication(context: RouteContext): Answer {
 			fail_idx: [1],
 		});
 	}
+	settlePublication(context.state, publication, context.now);
+	// 5: every article of the post was deleted after publishing.
+	const status = isWhollyDeleted(context.state, publication.articleId) ? 5 : FINAL_STATUS.success;
 	return json({
 		publish_id: publication.publishId,
-		publish_status: FINAL_STATUS.success,
+		publish_status: status,
 		article_id: publication.articleId,
 		article_detail: {
 			count: publication.articleCount,
@@ -478,6 +482,7 @@ const ROUTES: Record<string, Route> = {
 	'/cgi-bin/draft/get': { postOnly: true, handle: getDraft },
 	'/cgi-bin/freepublish/submit': { postOnly: true, handle: submitPublication },
 	'/cgi-bin/freepublish/get': { postOnly: true, handle: getPublication },
+	...LIFECYCLE_ROUTES,
 };
 
 const VIDEO_ROUTE: Route = { public: true, fileAnswers: true, handle: serveVideo };

@@ -65,6 +65,9 @@ const OUTCOME_CHECKS: Record<string, string> = {
 		'Look in the draft box of the WeChat admin before creating it again; a second call would create a second draft.',
 	'freepublish/submit':
 		'Look at the publishing records in the WeChat admin before submitting again; a second submit would publish the post twice.',
+	'draft/delete': 'Check with Draft → Get: errcode 40007 means the draft is gone.',
+	'freepublish/delete':
+		'Check with Publish → Get Article: articles that are gone show is_deleted true.',
 };
 
 export function outcomeCheckFor(endpoint: string): string {
