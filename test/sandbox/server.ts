@@ -80,6 +80,10 @@ class WeixinSandbox implements Sandbox {
 
 	constructor(private readonly host: string) {
 		this.server = createServer((request, response) => this.dispatch(request, response));
+		// Node's default of 5 s lets an idle keep-alive socket close just as a client (fetch in the
+		// tests, on a loaded machine) reuses it for a large POST, which then fails with ECONNRESET.
+		// WeChat's front ends, like most (nginx: 75 s), keep idle connections far longer.
+		this.server.keepAliveTimeout = 60_000;
 		this.server.on('connection', (socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
