@@ -167,7 +167,6 @@ export class ImageRehosting {
 	 * on which host answered first.
 	 */
 	async prepare(contents: string[]): Promise<void> {
-		const allowance = this.allowedInternalHosts();
 		const wanted: Array<{ src: string; origin: Exclude<Origin, { kind: 'wechat' }>; article: number }> =
 			[];
 		const seen = new Set<string>();
@@ -180,6 +179,10 @@ export class ImageRehosting {
 			}
 		}
 
+		// Read only when something is fetched: a list with a typo must not stop an article without URLs.
+		const allowance = wanted.some(({ origin }) => origin.kind === 'http')
+			? this.allowedInternalHosts()
+			: new InternalHostAllowance('');
 		const outcomes: Array<{ planned: PlannedImage } | { error: unknown }> = [];
 		let next = 0;
 		let failed = false;
