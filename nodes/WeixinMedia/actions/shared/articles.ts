@@ -16,7 +16,7 @@ import {
 	type RehostedImage,
 	type UnhostableImages,
 } from './imageRehosting';
-import { replaceImageSources } from './imgTags';
+import { replaceImageSources, visibleTextLength } from './imgTags';
 
 export type ArticleResource = 'news' | 'draft';
 
@@ -38,6 +38,13 @@ const COMMON_KEYS = [
 ] as const;
 
 type ArticleKey = (typeof COMMON_KEYS)[number] | (typeof DRAFT_ONLY_KEYS)[number];
+
+/**
+ * Fields WeChat hands out but does not take: Draft → Get's output carries them, and a user feeding it
+ * back must not be refused for them. Any other field is passed on as given (WeChat adds fields, such
+ * as cover_info and product_info, faster than this node could list them).
+ */
+const READ_ONLY_KEYS = ['url', 'thumb_url', 'is_deleted'];
 
 /** The UI's names for WeChat's fields, so an error points at the field the user sees. */
 const UI_LABELS: Record<ArticleKey, string> = {
@@ -115,7 +122,10 @@ function fromFields(entry: IDataObject, resource: ArticleResource): IDataObject 
 	return article;
 }
 
-/** Accepts an array of articles, `{articles: [...]}` as WeChat's own body has it, or one article. */
+/**
+ * Accepts an array of articles, `{articles: [...]}` as WeChat's own body has it, `{news_item: [...]}`
+ * as Draft → Get and Permanent Material → Get answer, or one article.
+ */
 function fromJson(value: unknown): unknown[] {
 	let parsed = value;
 	if (typeof value === 'string') {
@@ -127,8 +137,9 @@ function fromJson(value: unknown): unknown[] {
 	}
 	if (Array.isArray(parsed)) return parsed;
 	if (parsed && typeof parsed === 'object') {
-		const articles = (parsed as IDataObject).articles;
-		return Array.isArray(articles) ? articles : [parsed];
+		const { articles, news_item: newsItem } = parsed as IDataObject;
+		if (Array.isArray(articles)) return articles;
+		return Array.isArray(newsItem) ? newsItem : [parsed];
 	}
 	throw new ArticleProblem('must be an array of article objects');
 }
@@ -136,9 +147,9 @@ function fromJson(value: unknown): unknown[] {
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-/** Text is counted without markup; the byte limit weighs the whole HTML. */
+/** Text is counted as the reader sees it (see visibleTextLength); the byte limit weighs the whole HTML. */
 function contentLimitProblem(content: string): string | undefined {
-	const characters = [...content.replace(/<[^>]*>/g, '')].length;
+	const characters = visibleTextLength(content);
 	if (characters >= MAX_CONTENT_CHARACTERS) {
 		return `has ${characters.toLocaleString(
 			'en-US',
@@ -153,21 +164,29 @@ function contentLimitProblem(content: string): string | undefined {
 	return undefined;
 }
 
+const FAMILIAR_KEYS: readonly string[] = [...COMMON_KEYS, ...DRAFT_ONLY_KEYS];
+
+/** Checks one article; a problem with a missing field names the fields it did not recognise (typos). */
 function checkArticle(raw: unknown, resource: ArticleResource, mode: InputMode): CheckedArticle {
 	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
 		throw new ArticleProblem('is not an object with article fields');
 	}
-	const input = raw as IDataObject;
-	const known: readonly string[] =
-		resource === 'draft' ? [...COMMON_KEYS, ...DRAFT_ONLY_KEYS] : [...COMMON_KEYS, 'article_type'];
-	const unknown = Object.keys(input).filter((key) => !known.includes(key));
-	if (unknown.length > 0) {
-		throw new ArticleProblem(
-			`unknown field${unknown.length > 1 ? 's' : ''} ${unknown
+	const input = { ...(raw as IDataObject) };
+	for (const key of READ_ONLY_KEYS) delete input[key];
+	try {
+		return checkFields(input, resource, mode);
+	} catch (error) {
+		const unfamiliar = Object.keys(input).filter((key) => !FAMILIAR_KEYS.includes(key));
+		if (error instanceof ArticleProblem && unfamiliar.length > 0) {
+			error.message += ` (passed on to WeChat as given: ${unfamiliar
 				.map((key) => `\`${key}\``)
-				.join(', ')} (known: ${known.join(', ')})`,
-		);
+				.join(', ')})`;
+		}
+		throw error;
 	}
+}
+
+function checkFields(input: IDataObject, resource: ArticleResource, mode: InputMode): CheckedArticle {
 	const { label } = mode;
 
 	const articleType = input.article_type ?? 'news';
