@@ -484,6 +484,13 @@ function tokenError(endpoint: string, errcode: number, errmsg: unknown): WeixinE
 	return new WeixinError(message, { ...error.details, hint, fromTokenCall: true });
 }
 
+/** For tests: how much this process remembers (accounts, and rejected tokens over all of them). */
+export function tokenMemorySize(): { accounts: number; rejectedTokens: number } {
+	let rejectedTokens = 0;
+	for (const state of states.values()) rejectedTokens += state.rejected.size;
+	return { accounts: states.size, rejectedTokens };
+}
+
 /** For tests: forget every token this process holds. */
 export function forgetAllTokens(): void {
 	states.clear();
