@@ -1,18 +1,22 @@
 /**
  * What the transport keeps in memory across executions stays bounded: secrets known to redaction,
- * token states per account, rejected tokens. And the token call's timeout belongs to the request.
+ * token states per account, rejected tokens. The token call's timeout belongs to the request, and a
+ * forced refresh refused because another holder just forced takes that holder's token.
  */
 import type { IHttpRequestOptions } from 'n8n-workflow';
 
 import { knownSecretCount, redact, rememberSecret } from '../../nodes/WeixinMedia/transport/redact';
 import {
+	ForcedRefreshNeeded,
 	markTokenRejected,
 	normaliseCredentials,
 	obtainToken,
+	prepareForcedRefresh,
 	tokenMemorySize,
 	withTokenCallTimeout,
 } from '../../nodes/WeixinMedia/transport/token';
 import { SANDBOX_SECOND_APP } from '../sandbox';
+import { stableToken } from '../sandbox/helpers';
 import { useSandbox } from '../support';
 
 const env = useSandbox();
@@ -79,5 +83,37 @@ describe('token call timeout', () => {
 				[accountB.appId, 60_000],
 			].sort(),
 		);
+	});
+});
+
+describe('forced refresh', () => {
+	const viaSandbox = async (options: IHttpRequestOptions) => {
+		const response = await fetch(options.url, { method: 'POST', body: JSON.stringify(options.body) });
+		return await response.json();
+	};
+
+	it('takes the token another holder forced moments earlier when WeChat refuses ours (45011)', async () => {
+		const credentials = normaliseCredentials(env.credentials());
+		const rejected = (await obtainToken(credentials, viaSandbox)).accessToken;
+		markTokenRejected(credentials, rejected);
+		// the plain call still hands out the rejected token: a forced refresh is needed
+		await expect(obtainToken(credentials, viaSandbox)).rejects.toBeInstanceOf(ForcedRefreshNeeded);
+		// the store (read again after the wait) still holds it, so this process may force...
+		await prepareForcedRefresh(credentials, async () => ({ ...credentials, accessToken: rejected }));
+		// ...but another worker forced first, and has not saved its token yet
+		const theirs = (await stableToken(env.sandbox, { force_refresh: true })).access_token;
+		env.sandbox.clearLog();
+
+		const ours = await obtainToken(credentials, viaSandbox);
+		expect(ours.accessToken).toBe(theirs);
+		const calls = env.sandbox.log().map((entry) => [
+			(entry.body as { force_refresh?: boolean }).force_refresh,
+			entry.errcode ?? 0,
+		]);
+		// our force was refused and invalidated nothing; the plain call handed out their token
+		expect(calls).toEqual([
+			[true, 45011],
+			[false, 0],
+		]);
 	});
 });
