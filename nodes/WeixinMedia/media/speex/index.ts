@@ -5,6 +5,7 @@
 import { BitReader, SpeexFormatError } from './bitReader';
 import { WIDEBAND_FRAME_SAMPLES, WidebandDecoder, frameBits } from './decoder';
 import { isOgg, readOggPackets, writeOggPage } from './ogg';
+import type { OggPacket } from './ogg';
 
 export const SPEEX_SAMPLE_RATE = 16000;
 /** Samples the decoder's output lags its input (reference decoder's look-ahead). */
@@ -120,36 +121,65 @@ function decodeOgg(bytes: Uint8Array): DecodedSpeex {
 	const audio = packets.slice(2 + header.extraHeaders);
 	const decoder = new WidebandDecoder();
 	const frame = new Float64Array(WIDEBAND_FRAME_SAMPLES);
-	// Upper bound: every packet full; trimmed to what was decoded below.
-	let samples = new Int16Array(audio.length * header.framesPerPacket * WIDEBAND_FRAME_SAMPLES);
+	const perPacket = header.framesPerPacket * WIDEBAND_FRAME_SAMPLES;
+	// Upper bound: every packet full; cut to what was kept below.
+	const samples = new Int16Array(audio.length * perPacket);
+	let kept = 0;
 	let frames = 0;
-	for (const packet of audio) {
+	const trims = pageTrims(packets, 2 + header.extraHeaders, perPacket);
+	audio.forEach((packet, index) => {
 		const bits = new BitReader(packet.data);
+		const { skipStart, keepInPacket } = trims[index];
 		for (let n = 0; n < header.framesPerPacket; n++) {
 			try {
 				if (!decoder.decodeFrame(bits, frame, 0)) break;
 			} catch (error) {
 				throw new SpeexDecodeError(frames, (error as Error).message);
 			}
-			toInt16(frame, WIDEBAND_FRAME_SAMPLES, samples, frames * WIDEBAND_FRAME_SAMPLES);
 			frames++;
+			let from = n === 0 ? Math.min(skipStart, WIDEBAND_FRAME_SAMPLES) : 0;
+			let to = WIDEBAND_FRAME_SAMPLES;
+			if (keepInPacket !== undefined) to = Math.max(0, Math.min(to, keepInPacket - n * WIDEBAND_FRAME_SAMPLES));
+			if (from > to) from = to;
+			toInt16(frame.subarray(from, to), to - from, samples, kept);
+			kept += to - from;
 		}
+	});
+	return { samples: samples.subarray(0, kept), sampleRate: SPEEX_SAMPLE_RATE, layout: 'ogg', frames };
+}
+
+/**
+ * Where the reference player (speexdec) cuts the decoded audio, from the granule positions: the
+ * first packet of a page that holds fewer samples than its packets decode loses the encoder's
+ * delay plus the decoder's look-ahead; on the last page the final packet is shortened instead.
+ */
+function pageTrims(
+	packets: OggPacket[],
+	firstAudio: number,
+	perPacket: number,
+): Array<{ skipStart: number; keepInPacket: number | undefined }> {
+	const trims = packets.slice(firstAudio).map(() => ({ skipStart: 0, keepInPacket: undefined as number | undefined }));
+	let lastGranule = 0;
+	let at = 0;
+	while (at < packets.length) {
+		let end = at;
+		while (!packets[end].endsPage && end + 1 < packets.length) end++;
+		const page = packets[end];
+		const count = end - at + 1;
+		let skip = 0;
+		if (page.pageGranule > 0) {
+			skip = count * perPacket - (page.pageGranule - lastGranule);
+			if (page.lastPage) skip = -skip;
+		}
+		lastGranule = page.pageGranule;
+		if (end >= firstAudio) {
+			const first = Math.max(at, firstAudio) - firstAudio;
+			if (skip > 0) trims[first].skipStart = skip + DECODER_LOOKAHEAD;
+			if (skip < 0) trims[end - firstAudio].keepInPacket = perPacket + skip + DECODER_LOOKAHEAD;
+		}
+		at = end + 1;
 	}
-	let start = 0;
-	let length = frames * WIDEBAND_FRAME_SAMPLES;
-	// Like the reference player: the first audio page's granule tells the encoder's delay,
-	// the last page's granule the true length.
-	const firstAudio = audio[0];
-	const last = audio[audio.length - 1];
-	if (firstAudio && firstAudio.pageGranule > 0) {
-		const onFirstPage = audio.filter((p) => p.pageIndex === firstAudio.pageIndex).length;
-		const delay = onFirstPage * header.framesPerPacket * WIDEBAND_FRAME_SAMPLES - firstAudio.pageGranule;
-		if (delay > 0) start = Math.min(length, delay + DECODER_LOOKAHEAD);
-	}
-	if (last && last.lastPage && last.pageGranule > 0) length = Math.min(length - start, last.pageGranule);
-	else length -= start;
-	samples = samples.subarray(start, start + length);
-	return { samples, sampleRate: SPEEX_SAMPLE_RATE, layout: 'ogg', frames };
+	return trims;
 }
 
 /** Decodes Speex wideband voice, raw frames or Ogg; throws SpeexDecodeError naming the frame. */
@@ -173,6 +203,7 @@ export function encodeWav(samples: Int16Array, sampleRate: number): Buffer {
 	out.writeUInt16LE(2, 32);
 	out.writeUInt16LE(16, 34);
 	out.write('data', 36, 'latin1');
+	out.writeUInt32LE(dataBytes, 40);
 	for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i], 44 + 2 * i);
 	return out;
 }
