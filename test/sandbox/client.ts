@@ -1,5 +1,5 @@
 /** Drives a sandbox in another process (n8n e2e runs, the demo) through its /__sandbox routes. */
-import type { FaultSpec, RequestLogEntry, SandboxConfig, StoredKind } from './types';
+import type { FaultSpec, HdVoiceLayout, RequestLogEntry, SandboxConfig, StoredKind } from './types';
 
 export class SandboxClient {
 	private readonly baseUrl: string;
@@ -56,8 +56,10 @@ export class SandboxClient {
 		return (await this.call('PATCH', 'config', config)) as SandboxConfig;
 	}
 
-	async seedHdVoice(bytes?: Buffer): Promise<string> {
-		return ((await this.call('POST', 'hd-voice', bytes)) as { media_id: string }).media_id;
+	async seedHdVoice(recording?: Buffer | HdVoiceLayout): Promise<string> {
+		const path = recording === 'ogg' ? 'hd-voice?layout=ogg' : 'hd-voice';
+		const bytes = Buffer.isBuffer(recording) ? recording : undefined;
+		return ((await this.call('POST', path, bytes)) as { media_id: string }).media_id;
 	}
 
 	/** The stored record with every Buffer as a base64 string; undefined when unknown. */
