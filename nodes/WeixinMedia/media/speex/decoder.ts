@@ -96,7 +96,10 @@ function interpolateLsp(
 	}
 }
 
-/** All-pole synthesis 1/A(z) in transposed form; `memory` carries over between calls. */
+/**
+ * All-pole synthesis 1/A(z) in transposed form; `memory` carries over between calls. Written out
+ * for 10 coefficients (the high band's 8 are padded with zeros, which leaves the result unchanged).
+ */
 function synthesise(
 	input: Float64Array,
 	inputAt: number,
@@ -104,16 +107,36 @@ function synthesise(
 	output: Float64Array,
 	outputAt: number,
 	length: number,
-	order: number,
 	memory: Float64Array,
 ): void {
-	const last = order - 1;
+	const a0 = lpc[0], a1 = lpc[1], a2 = lpc[2], a3 = lpc[3], a4 = lpc[4];
+	const a5 = lpc[5], a6 = lpc[6], a7 = lpc[7], a8 = lpc[8], a9 = lpc[9];
+	let m0 = memory[0], m1 = memory[1], m2 = memory[2], m3 = memory[3], m4 = memory[4];
+	let m5 = memory[5], m6 = memory[6], m7 = memory[7], m8 = memory[8], m9 = memory[9];
 	for (let i = 0; i < length; i++) {
-		const y = input[inputAt + i] + memory[0];
-		for (let j = 0; j < last; j++) memory[j] = memory[j + 1] - lpc[j] * y;
-		memory[last] = -lpc[last] * y;
+		const y = input[inputAt + i] + m0;
+		m0 = m1 - a0 * y;
+		m1 = m2 - a1 * y;
+		m2 = m3 - a2 * y;
+		m3 = m4 - a3 * y;
+		m4 = m5 - a4 * y;
+		m5 = m6 - a5 * y;
+		m6 = m7 - a6 * y;
+		m7 = m8 - a7 * y;
+		m8 = m9 - a8 * y;
+		m9 = -a9 * y;
 		output[outputAt + i] = y;
 	}
+	memory[0] = m0;
+	memory[1] = m1;
+	memory[2] = m2;
+	memory[3] = m3;
+	memory[4] = m4;
+	memory[5] = m5;
+	memory[6] = m6;
+	memory[7] = m7;
+	memory[8] = m8;
+	memory[9] = m9;
 }
 
 function rms(x: Float64Array, at: number, length: number): number {
@@ -248,7 +271,7 @@ class NarrowbandDecoder {
 			let atNyquist = 1;
 			for (let i = 0; i < NB_ORDER; i += 2) atNyquist += this.lpc[i + 1] - this.lpc[i];
 			this.gainAtNyquist[sub] = atNyquist;
-			synthesise(out, sub * SUBFRAME, this.filterLpc, out, sub * SUBFRAME, SUBFRAME, NB_ORDER, this.synthesisMemory);
+			synthesise(out, sub * SUBFRAME, this.filterLpc, out, sub * SUBFRAME, SUBFRAME, this.synthesisMemory);
 			this.filterLpc.set(this.lpc);
 		}
 		this.highpass(out);
@@ -269,7 +292,7 @@ class NarrowbandDecoder {
 		const level = rms(exc, EXC_HISTORY, FRAME);
 		for (let i = 0; i < FRAME; i++) exc[EXC_HISTORY + i] = this.noise.next(level);
 		this.first = true;
-		synthesise(exc, EXC_HISTORY, lpc, out, 0, FRAME, NB_ORDER, this.synthesisMemory);
+		synthesise(exc, EXC_HISTORY, lpc, out, 0, FRAME, this.synthesisMemory);
 		this.innovation.fill(0);
 		this.measureExcitation();
 	}
@@ -380,9 +403,10 @@ export class WidebandDecoder {
 	private readonly oldLsp = new Float64Array(HB_ORDER);
 	private readonly lsp = new Float64Array(HB_ORDER);
 	private readonly subLsp = new Float64Array(HB_ORDER);
-	private readonly lpc = new Float64Array(HB_ORDER);
-	private readonly filterLpc = new Float64Array(HB_ORDER);
-	private readonly synthesisMemory = new Float64Array(HB_ORDER);
+	// sized for the 10-coefficient synthesis; the last two stay zero
+	private readonly lpc = new Float64Array(NB_ORDER);
+	private readonly filterLpc = new Float64Array(NB_ORDER);
+	private readonly synthesisMemory = new Float64Array(NB_ORDER);
 	private readonly polyP = new Float64Array(HB_ORDER + 2);
 	private readonly polyQ = new Float64Array(HB_ORDER + 2);
 	/** Excitation of the previous sub-frame (the high band also runs one sub-frame behind). */
@@ -435,7 +459,7 @@ export class WidebandDecoder {
 				high.fill(TINY);
 			}
 			this.first = true;
-			synthesise(high, 0, this.filterLpc, high, 0, FRAME, HB_ORDER, this.synthesisMemory);
+			synthesise(high, 0, this.filterLpc, high, 0, FRAME, this.synthesisMemory);
 			return;
 		}
 
@@ -477,7 +501,7 @@ export class WidebandDecoder {
 					for (let i = 0; i < SUBFRAME; i++) exc[i] += second[i] * 0.4 * scale;
 				}
 			}
-			synthesise(this.previousExcitation, 0, this.filterLpc, high, offset, SUBFRAME, HB_ORDER, this.synthesisMemory);
+			synthesise(this.previousExcitation, 0, this.filterLpc, high, offset, SUBFRAME, this.synthesisMemory);
 			this.previousExcitation.set(exc);
 			this.filterLpc.set(this.lpc);
 			const level = rms(this.previousExcitation, 0, SUBFRAME);
@@ -497,16 +521,30 @@ export class WidebandDecoder {
 			diff[history + i] = this.low[i] - this.high[i];
 			sum[history + i] = this.low[i] + this.high[i];
 		}
-		for (let n = 0; n < FRAME; n++) {
-			let even = 0;
-			let odd = 0;
-			// taps reversed, so both arrays are walked forwards from the oldest sample
+		// two output pairs per pass, each loaded sample used for both
+		for (let n = 0; n < FRAME; n += 2) {
+			let even0 = 0;
+			let even1 = 0;
+			let odd0 = 0;
+			let odd1 = 0;
+			let d0 = diff[n];
+			let s0 = sum[n];
 			for (let m = 0; m < QMF_HALF; m++) {
-				even += EVEN_TAPS[m] * diff[n + m];
-				odd += ODD_TAPS[m] * sum[n + m];
+				const d1 = diff[n + m + 1];
+				const s1 = sum[n + m + 1];
+				const evenTap = EVEN_TAPS[m];
+				const oddTap = ODD_TAPS[m];
+				even0 += evenTap * d0;
+				even1 += evenTap * d1;
+				odd0 += oddTap * s0;
+				odd1 += oddTap * s1;
+				d0 = d1;
+				s0 = s1;
 			}
-			out[at + 2 * n] = 2 * even;
-			out[at + 2 * n + 1] = 2 * odd;
+			out[at + 2 * n] = 2 * even0;
+			out[at + 2 * n + 1] = 2 * odd0;
+			out[at + 2 * n + 2] = 2 * even1;
+			out[at + 2 * n + 3] = 2 * odd1;
 		}
 		diff.copyWithin(0, FRAME, FRAME + history);
 		sum.copyWithin(0, FRAME, FRAME + history);
