@@ -33,11 +33,13 @@ function snr(decoded: Int16Array, reference: Int16Array): number {
 /**
  * Where speexdec's output starts inside the raw frames' full decode: it drops the encoder's delay
  * (143 samples) plus its own look-ahead (80) when the first Ogg page tells it that delay; a stream
- * on a single page (english-q3: small packets) is not cut at the start.
+ * on a single page (english-q1, english-q3: small packets) is not cut at the start.
+ * Modes covered: narrowband 1-8, high band 1-4 (q1: 8/1, q3: 3/1, q7: 6/2, q10: 7/4, VBR: 1-6 with 1-3).
  */
 const FIXTURES: Array<[name: string, rawOffset: number]> = [
 	['english-q7', 223],
 	['chinese-q7', 223],
+	['english-q1', 0],
 	['english-q3', 0],
 	['chinese-q10', 223],
 	['english-vbr', 223],
