@@ -79,6 +79,17 @@ describe('Speex wideband decoder against the reference decoder (speexdec --no-en
 		expect(vbr.reduce((sum, f) => sum + f.length, 0)).toBe(read('english-vbr.raw').length);
 	});
 
+	it('accepts a frame that sends nothing (mode 0: one byte in the raw layout) and keeps going', () => {
+		const raw = read('english-q7.raw');
+		const withGap = Buffer.concat([raw.subarray(0, 60 * 40), Buffer.from([0x00]), raw.subarray(60 * 40)]);
+		const decoded = decodeSpeex(withGap);
+		expect(decoded.frames).toBe(raw.length / 60 + 1);
+		expect(decoded.samples.length).toBe(decoded.frames * 320);
+		// everything before the gap is what the stream without it gives
+		const plain = decodeSpeex(raw).samples.subarray(0, 40 * 320);
+		expect(Array.from(decoded.samples.subarray(0, 40 * 320))).toEqual(Array.from(plain));
+	});
+
 	it('names the frame where a cut-off or corrupted stream stops decoding', () => {
 		const raw = read('english-q7.raw');
 		const cut = raw.subarray(0, 60 * 10 + 20);

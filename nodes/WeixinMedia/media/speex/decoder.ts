@@ -551,7 +551,7 @@ export class WidebandDecoder {
 	}
 }
 
-/** Bits one frame takes, from its mode fields (narrowband header at `bitOffset`). */
+/** Bits one frame takes, from its mode fields; the frame starts at byte `byteOffset`. */
 export function frameBits(bytes: Uint8Array, byteOffset: number): number {
 	const bits = new BitReader(bytes, byteOffset);
 	if (bits.remaining() < 5) throw new SpeexFormatError('fewer than 5 bits left for a frame header');
@@ -560,12 +560,16 @@ export function frameBits(bytes: Uint8Array, byteOffset: number): number {
 	}
 	const modeId = bits.read(4);
 	const mode = NARROWBAND_MODES[modeId];
-	if (!mode) throw new SpeexFormatError(`narrowband mode ${modeId} does not start a speech frame`);
-	bits.skip(mode.bits - 5);
-	if (bits.remaining() < 4 || bits.peekBit() !== 1) return mode.bits;
+	// mode 0: nothing sent for the low band (silence in discontinuous transmission)
+	if (!mode && modeId !== 0) {
+		throw new SpeexFormatError(`narrowband mode ${modeId} does not start a speech frame`);
+	}
+	const lowBits = mode?.bits ?? 5;
+	bits.skip(lowBits - 5);
+	if (bits.remaining() < 4 || bits.peekBit() !== 1) return lowBits;
 	bits.read(1);
 	const highId = bits.read(3);
 	const high = HIGH_BAND_MODES[highId];
 	if (!high) throw new SpeexFormatError(`invalid high-band mode ${highId}`);
-	return mode.bits + high.bits;
+	return lowBits + high.bits;
 }

@@ -3,11 +3,13 @@ import { SpeexFormatError } from './bitReader';
 
 export interface OggPacket {
 	data: Uint8Array;
-	/** Granule position of the page on which the packet ends (-1 when none ends there). */
+	/** Granule position of the page on which the packet ends. */
 	pageGranule: number;
-	/** Index of the page on which the packet ends, its packets counted from 0, and how many end there. */
+	/** Index (from 0) of the page on which the packet ends. */
 	pageIndex: number;
+	/** The last packet ending on its page. */
 	endsPage: boolean;
+	/** Its page is flagged end-of-stream. */
 	lastPage: boolean;
 }
 
