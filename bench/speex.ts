@@ -18,7 +18,8 @@ function sixtySecondsOfVoice(): Buffer {
 		['english-q7.raw', 'chinese-q7.raw'].map((file) => readFileSync(join(FIXTURES, file))),
 	);
 	const out = Buffer.alloc(FRAMES * FRAME_BYTES);
-	for (let at = 0; at < out.length; at += speech.length) speech.copy(out, at, 0, Math.min(speech.length, out.length - at));
+	for (let at = 0; at < out.length; at += speech.length)
+		speech.copy(out, at, 0, Math.min(speech.length, out.length - at));
 	return out;
 }
 
@@ -44,9 +45,20 @@ for (let run = 0; run < RUNS; run++) {
 	if (run === 0) {
 		const seconds = decoded.samples.length / decoded.sampleRate;
 		const wav = encodeWav(decoded.samples, decoded.sampleRate);
-		console.log(`input: ${voice.length} bytes, ${decoded.frames} frames → ${seconds} s, WAV ${wav.length} bytes`);
+		console.log(
+			`input: ${voice.length} bytes, ${decoded.frames} frames → ${seconds} s, WAV ${wav.length} bytes`,
+		);
 	}
 }
 const heapAfter = process.memoryUsage().heapUsed;
-console.log(`decode 60 s of voice: median ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU (best ${Math.min(...wall).toFixed(1)} ms; ${RUNS} runs)`);
-console.log(`PCM output ${(outputBytes / 1024).toFixed(0)} KiB per run; heap change after ${RUNS} runs ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB`);
+console.log(
+	`decode 60 s of voice: median ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(
+		1,
+	)} ms CPU (best ${Math.min(...wall).toFixed(1)} ms; ${RUNS} runs)`,
+);
+console.log(
+	`PCM output ${(outputBytes / 1024).toFixed(0)} KiB per run; heap change after ${RUNS} runs ${(
+		(heapAfter - heapBefore) /
+		1024
+	).toFixed(0)} KiB`,
+);

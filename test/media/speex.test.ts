@@ -55,15 +55,18 @@ describe('Speex wideband decoder against the reference decoder (speexdec --no-en
 		expect(snr(decoded.samples, reference)).toBeGreaterThanOrEqual(30);
 	});
 
-	it.each(FIXTURES)('%s.raw (frames without container) decodes to the same audio', (name, rawOffset) => {
-		const reference = pcm(`${name}.pcm`);
-		const decoded = decodeSpeex(read(`${name}.raw`));
-		expect(decoded.layout).toBe('raw');
-		expect(decoded.samples.length).toBe(decoded.frames * 320);
-		expect(decoded.samples.length - rawOffset).toBeGreaterThanOrEqual(reference.length);
-		const aligned = decoded.samples.subarray(rawOffset, rawOffset + reference.length);
-		expect(snr(aligned, reference)).toBeGreaterThanOrEqual(30);
-	});
+	it.each(FIXTURES)(
+		'%s.raw (frames without container) decodes to the same audio',
+		(name, rawOffset) => {
+			const reference = pcm(`${name}.pcm`);
+			const decoded = decodeSpeex(read(`${name}.raw`));
+			expect(decoded.layout).toBe('raw');
+			expect(decoded.samples.length).toBe(decoded.frames * 320);
+			expect(decoded.samples.length - rawOffset).toBeGreaterThanOrEqual(reference.length);
+			const aligned = decoded.samples.subarray(rawOffset, rawOffset + reference.length);
+			expect(snr(aligned, reference)).toBeGreaterThanOrEqual(30);
+		},
+	);
 
 	it('is not fooled by a silent or shifted output: the SNR of a wrong alignment is low', () => {
 		const reference = pcm('english-q7.pcm');
@@ -81,7 +84,11 @@ describe('Speex wideband decoder against the reference decoder (speexdec --no-en
 
 	it('accepts a frame that sends nothing (mode 0: one byte in the raw layout) and keeps going', () => {
 		const raw = read('english-q7.raw');
-		const withGap = Buffer.concat([raw.subarray(0, 60 * 40), Buffer.from([0x00]), raw.subarray(60 * 40)]);
+		const withGap = Buffer.concat([
+			raw.subarray(0, 60 * 40),
+			Buffer.from([0x00]),
+			raw.subarray(60 * 40),
+		]);
 		const decoded = decodeSpeex(withGap);
 		expect(decoded.frames).toBe(raw.length / 60 + 1);
 		expect(decoded.samples.length).toBe(decoded.frames * 320);
@@ -94,7 +101,9 @@ describe('Speex wideband decoder against the reference decoder (speexdec --no-en
 		const raw = read('english-q7.raw');
 		const cut = raw.subarray(0, 60 * 10 + 20);
 		expect(() => decodeSpeex(cut)).toThrow(SpeexDecodeError);
-		expect(() => decodeSpeex(cut)).toThrow(/frame 10: the data ends inside the frame \(20 of \d+ bytes present\)/);
+		expect(() => decodeSpeex(cut)).toThrow(
+			/frame 10: the data ends inside the frame \(20 of \d+ bytes present\)/,
+		);
 		const corrupted = Buffer.from(raw);
 		corrupted[60 * 3] = 0x78; // narrowband mode 15 (terminator) where frame 3 should start
 		expect(() => decodeSpeex(corrupted)).toThrow(/frame 3: narrowband mode 15/);
@@ -119,8 +128,12 @@ describe('WAV and Ogg Speex output', () => {
 		expect(wav.subarray(0, 4).toString('latin1')).toBe('RIFF');
 		expect(wav.readUInt32LE(4)).toBe(wav.length - 8);
 		expect(wav.subarray(8, 16).toString('latin1')).toBe('WAVEfmt ');
-		expect([wav.readUInt16LE(20), wav.readUInt16LE(22), wav.readUInt32LE(24)]).toEqual([1, 1, 16000]);
-		expect([wav.readUInt32LE(28), wav.readUInt16LE(32), wav.readUInt16LE(34)]).toEqual([32000, 2, 16]);
+		expect([wav.readUInt16LE(20), wav.readUInt16LE(22), wav.readUInt32LE(24)]).toEqual([
+			1, 1, 16000,
+		]);
+		expect([wav.readUInt32LE(28), wav.readUInt16LE(32), wav.readUInt16LE(34)]).toEqual([
+			32000, 2, 16,
+		]);
 		expect(wav.subarray(36, 40).toString('latin1')).toBe('data');
 		expect(wav.readUInt32LE(40)).toBe(decoded.samples.length * 2);
 		expect(wav.readInt16LE(44 + 2 * 1000)).toBe(decoded.samples[1000]);
@@ -152,9 +165,9 @@ describe('WAV and Ogg Speex output', () => {
 		expect(packets[packets.length - 1].pageGranule).toBe(decoded.frames * 320);
 		const again = decodeSpeex(ogg);
 		expect(again.layout).toBe('ogg');
-		expect(Buffer.from(again.samples.buffer, again.samples.byteOffset, again.samples.byteLength)).toEqual(
-			Buffer.from(decoded.samples.buffer),
-		);
+		expect(
+			Buffer.from(again.samples.buffer, again.samples.byteOffset, again.samples.byteLength),
+		).toEqual(Buffer.from(decoded.samples.buffer));
 	});
 
 	it('returns an Ogg input unchanged', () => {
@@ -165,11 +178,17 @@ describe('WAV and Ogg Speex output', () => {
 
 describe('codebook tables', () => {
 	it('have the sizes their modes index into', () => {
-		expect([tables.LSP_NB.length, tables.LSP_NB_LOW1.length, tables.LSP_NB_HIGH2.length]).toEqual([640, 320, 320]);
+		expect([tables.LSP_NB.length, tables.LSP_NB_LOW1.length, tables.LSP_NB_HIGH2.length]).toEqual([
+			640, 320, 320,
+		]);
 		expect([tables.LSP_HIGH1.length, tables.LSP_HIGH2.length]).toEqual([512, 512]);
 		expect([tables.PITCH_GAIN_128.length, tables.PITCH_GAIN_32.length]).toEqual([512, 128]);
-		expect([tables.EXC_5_64.length, tables.EXC_5_256.length, tables.EXC_8_128.length]).toEqual([320, 1280, 1024]);
-		expect([tables.EXC_10_16.length, tables.EXC_10_32.length, tables.EXC_20_32.length]).toEqual([160, 320, 640]);
+		expect([tables.EXC_5_64.length, tables.EXC_5_256.length, tables.EXC_8_128.length]).toEqual([
+			320, 1280, 1024,
+		]);
+		expect([tables.EXC_10_16.length, tables.EXC_10_32.length, tables.EXC_20_32.length]).toEqual([
+			160, 320, 640,
+		]);
 		expect([tables.HIGH_EXC_8_128.length, tables.HIGH_EXC_10_32.length]).toEqual([1024, 320]);
 		expect([tables.QMF_H0.length, tables.HIGH_GAIN.length]).toEqual([64, 16]);
 	});

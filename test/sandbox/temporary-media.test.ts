@@ -217,7 +217,6 @@ describe('media/get/jssdk (HD voice)', () => {
 		const plain = await getMedia(mediaId);
 		expect(plain.response.headers.get('content-type')).toBe('audio/amr');
 		expect(plain.bytes.subarray(0, 6).toString('latin1')).toBe('#!AMR\n');
-
 	});
 
 	it('has built-in recordings of real speech: raw 60-byte frames by default, Ogg Speex on request', async () => {

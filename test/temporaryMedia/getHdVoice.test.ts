@@ -33,9 +33,12 @@ const REFERENCE = (() => {
 function wavSamples(wav: Buffer): Int16Array {
 	expect(wav.subarray(0, 4).toString('latin1')).toBe('RIFF');
 	expect(wav.subarray(8, 12).toString('latin1')).toBe('WAVE');
-	expect([wav.readUInt16LE(20), wav.readUInt16LE(22), wav.readUInt32LE(24), wav.readUInt16LE(34)]).toEqual([
-		1, 1, 16000, 16,
-	]);
+	expect([
+		wav.readUInt16LE(20),
+		wav.readUInt16LE(22),
+		wav.readUInt32LE(24),
+		wav.readUInt16LE(34),
+	]).toEqual([1, 1, 16000, 16]);
 	const data = wav.subarray(44, 44 + wav.readUInt32LE(40));
 	return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
 }
@@ -69,7 +72,10 @@ describe('Temporary Media → Get HD Voice', () => {
 			mime_type: 'audio/wav',
 			bytes: wav.length,
 		});
-		expect(result.items[0].binary?.voice).toMatchObject({ fileName: `${mediaId}.wav`, mimeType: 'audio/wav' });
+		expect(result.items[0].binary?.voice).toMatchObject({
+			fileName: `${mediaId}.wav`,
+			mimeType: 'audio/wav',
+		});
 		expect(result.items[0].binary?.data).toBeUndefined();
 		const samples = wavSamples(wav);
 		expect(samples.length).toBe((RAW.length / 60) * 320);
@@ -115,9 +121,9 @@ describe('Temporary Media → Get HD Voice', () => {
 		expect(spx.subarray(0, 4).toString('latin1')).toBe('OggS');
 		const again = decodeSpeex(spx);
 		expect(again).toMatchObject({ layout: 'ogg', frames: RAW.length / 60 });
-		expect(Buffer.from(again.samples.buffer, again.samples.byteOffset, again.samples.byteLength)).toEqual(
-			Buffer.from(decodeSpeex(RAW).samples.buffer),
-		);
+		expect(
+			Buffer.from(again.samples.buffer, again.samples.byteOffset, again.samples.byteLength),
+		).toEqual(Buffer.from(decodeSpeex(RAW).samples.buffer));
 	});
 
 	it('returns the bytes as WeChat sent them with Output Format Original', async () => {
@@ -142,7 +148,10 @@ describe('Temporary Media → Get HD Voice', () => {
 	it('fails a recording that does not decode, naming the media_id and the frame, or returns it as sent', async () => {
 		const broken = Buffer.concat([RAW.subarray(0, 60 * 5), Buffer.from([0xf0, 0, 0])]);
 		const mediaId = env.sandbox.seedHdVoice(broken);
-		const failed = await runNode({ parameters: getHdVoice(mediaId), credentials: env.credentials() });
+		const failed = await runNode({
+			parameters: getHdVoice(mediaId),
+			credentials: env.credentials(),
+		});
 		expect(failed.items).toHaveLength(0);
 		expect(failed.error?.message).toBe(
 			`item 0: the HD voice ${mediaId} is not Speex wideband this node can decode (decoding failed at frame 5: the frame starts with a high-band layer instead of the narrowband one)`,

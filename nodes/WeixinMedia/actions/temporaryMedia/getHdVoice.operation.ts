@@ -64,7 +64,8 @@ export const description: INodeProperties[] = forOperation('temporaryMedia', 'ge
 ]);
 
 async function bytesOf(ctx: IExecuteFunctions, binary: IBinaryData): Promise<Buffer> {
-	if (binary.id) return await ctx.helpers.binaryToBuffer(await ctx.helpers.getBinaryStream(binary.id));
+	if (binary.id)
+		return await ctx.helpers.binaryToBuffer(await ctx.helpers.getBinaryStream(binary.id));
 	return Buffer.from(binary.data, 'base64');
 }
 
@@ -104,8 +105,17 @@ export async function execute(
 	} catch (error) {
 		if (!(error instanceof SpeexDecodeError)) throw error;
 		const message = `the HD voice ${mediaId} is not Speex wideband this node can decode (${error.message})`;
-		if (format === 'original' || this.getNodeParameter('originalOnDecodeFailure', itemIndex, false)) {
-			return [fileItem({ media_id: mediaId, output_format: 'original', decode_error: message }, answer, target)];
+		if (
+			format === 'original' ||
+			this.getNodeParameter('originalOnDecodeFailure', itemIndex, false)
+		) {
+			return [
+				fileItem(
+					{ media_id: mediaId, output_format: 'original', decode_error: message },
+					answer,
+					target,
+				),
+			];
 		}
 		throw new NodeOperationError(this.getNode(), `item ${itemIndex}: ${message}`, {
 			itemIndex,
@@ -125,7 +135,11 @@ export async function execute(
 	const stem = stemOf(answer.binary.fileName, mediaId);
 	const file =
 		format === 'wav'
-			? { bytes: encodeWav(decoded.samples, decoded.sampleRate), fileName: `${stem}.wav`, mimeType: 'audio/wav' }
+			? {
+					bytes: encodeWav(decoded.samples, decoded.sampleRate),
+					fileName: `${stem}.wav`,
+					mimeType: 'audio/wav',
+			  }
 			: { bytes: toOggSpeex(original, decoded), fileName: `${stem}.spx`, mimeType: 'audio/ogg' };
 	const binary = await this.helpers.prepareBinaryData(file.bytes, file.fileName, file.mimeType);
 	return [fileItem(json, { kind: 'file', binary, bytes: file.bytes.length }, target)];

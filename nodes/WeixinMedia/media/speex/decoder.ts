@@ -31,8 +31,14 @@ const FOLDING_GAIN = 0.9;
 const QMF_HALF = T.QMF_H0.length / 2;
 const TINY = 1e-15;
 /** The QMF prototype split into its even and odd taps, newest-sample tap last. */
-const EVEN_TAPS = Float64Array.from({ length: QMF_HALF }, (_, m) => T.QMF_H0[2 * (QMF_HALF - 1 - m)]);
-const ODD_TAPS = Float64Array.from({ length: QMF_HALF }, (_, m) => T.QMF_H0[2 * (QMF_HALF - 1 - m) + 1]);
+const EVEN_TAPS = Float64Array.from(
+	{ length: QMF_HALF },
+	(_, m) => T.QMF_H0[2 * (QMF_HALF - 1 - m)],
+);
+const ODD_TAPS = Float64Array.from(
+	{ length: QMF_HALF },
+	(_, m) => T.QMF_H0[2 * (QMF_HALF - 1 - m) + 1],
+);
 
 /** cos() as the reference float build approximates it when turning LSPs into polynomial roots. */
 function lspCosine(w: number): number {
@@ -52,7 +58,13 @@ function lspCosine(w: number): number {
  * LSPs → LPC coefficients a1..aN of A(z) = (P(z) + Q(z)) / 2, where P gathers the even-indexed
  * LSPs with a root at z = -1 and Q the odd-indexed ones with a root at z = 1.
  */
-function lspToLpc(lsp: Float64Array, order: number, lpc: Float64Array, p: Float64Array, q: Float64Array): void {
+function lspToLpc(
+	lsp: Float64Array,
+	order: number,
+	lpc: Float64Array,
+	p: Float64Array,
+	q: Float64Array,
+): void {
 	p.fill(0, 0, order + 2);
 	q.fill(0, 0, order + 2);
 	p[0] = 1;
@@ -109,10 +121,26 @@ function synthesise(
 	length: number,
 	memory: Float64Array,
 ): void {
-	const a0 = lpc[0], a1 = lpc[1], a2 = lpc[2], a3 = lpc[3], a4 = lpc[4];
-	const a5 = lpc[5], a6 = lpc[6], a7 = lpc[7], a8 = lpc[8], a9 = lpc[9];
-	let m0 = memory[0], m1 = memory[1], m2 = memory[2], m3 = memory[3], m4 = memory[4];
-	let m5 = memory[5], m6 = memory[6], m7 = memory[7], m8 = memory[8], m9 = memory[9];
+	const a0 = lpc[0],
+		a1 = lpc[1],
+		a2 = lpc[2],
+		a3 = lpc[3],
+		a4 = lpc[4];
+	const a5 = lpc[5],
+		a6 = lpc[6],
+		a7 = lpc[7],
+		a8 = lpc[8],
+		a9 = lpc[9];
+	let m0 = memory[0],
+		m1 = memory[1],
+		m2 = memory[2],
+		m3 = memory[3],
+		m4 = memory[4];
+	let m5 = memory[5],
+		m6 = memory[6],
+		m7 = memory[7],
+		m8 = memory[8],
+		m9 = memory[9];
 	for (let i = 0; i < length; i++) {
 		const y = input[inputAt + i] + m0;
 		m0 = m1 - a0 * y;
@@ -209,8 +237,7 @@ class NarrowbandDecoder {
 
 		this.readLsp(bits, mode);
 		if (this.first) this.oldLsp.set(this.lsp);
-		const openLoopPitch =
-			mode.openLoopPitchMargin === undefined ? 0 : PITCH_MIN + bits.read(7);
+		const openLoopPitch = mode.openLoopPitchMargin === undefined ? 0 : PITCH_MIN + bits.read(7);
 		const forcedGain = mode.forcedPitchGain ? 0.066667 * bits.read(4) : 0;
 		const frameGain = Math.exp(bits.read(5) / 3.5);
 		if (modeId === 1) this.dtx = bits.read(4) === 15;
@@ -271,7 +298,15 @@ class NarrowbandDecoder {
 			let atNyquist = 1;
 			for (let i = 0; i < NB_ORDER; i += 2) atNyquist += this.lpc[i + 1] - this.lpc[i];
 			this.gainAtNyquist[sub] = atNyquist;
-			synthesise(out, sub * SUBFRAME, this.filterLpc, out, sub * SUBFRAME, SUBFRAME, this.synthesisMemory);
+			synthesise(
+				out,
+				sub * SUBFRAME,
+				this.filterLpc,
+				out,
+				sub * SUBFRAME,
+				SUBFRAME,
+				this.synthesisMemory,
+			);
 			this.filterLpc.set(this.lpc);
 		}
 		this.highpass(out);
@@ -426,7 +461,9 @@ export class WidebandDecoder {
 	decodeFrame(bits: BitReader, out: Float64Array, at: number): boolean {
 		if (bits.remaining() < 5) return false;
 		if (bits.read(1) === 1) {
-			throw new SpeexFormatError('the frame starts with a high-band layer instead of the narrowband one');
+			throw new SpeexFormatError(
+				'the frame starts with a high-band layer instead of the narrowband one',
+			);
 		}
 		const modeId = bits.read(4);
 		if (modeId === 15) return false;
@@ -480,7 +517,10 @@ export class WidebandDecoder {
 			let highAtNyquist = 1;
 			for (let i = 0; i < HB_ORDER; i += 2) highAtNyquist += this.lpc[i + 1] - this.lpc[i];
 			// Both filters meet at 4 kHz: scale the high band so its level continues the low band's.
-			const ratio = Math.max(TINY, (this.narrowband.gainAtNyquist[sub] + 0.01) / (highAtNyquist + 0.01));
+			const ratio = Math.max(
+				TINY,
+				(this.narrowband.gainAtNyquist[sub] + 0.01) / (highAtNyquist + 0.01),
+			);
 			exc.fill(0);
 			if (!mode.innovation) {
 				const gain = Math.exp(0.125 * (bits.read(5) - 10)) / ratio;
@@ -501,7 +541,15 @@ export class WidebandDecoder {
 					for (let i = 0; i < SUBFRAME; i++) exc[i] += second[i] * 0.4 * scale;
 				}
 			}
-			synthesise(this.previousExcitation, 0, this.filterLpc, high, offset, SUBFRAME, this.synthesisMemory);
+			synthesise(
+				this.previousExcitation,
+				0,
+				this.filterLpc,
+				high,
+				offset,
+				SUBFRAME,
+				this.synthesisMemory,
+			);
 			this.previousExcitation.set(exc);
 			this.filterLpc.set(this.lpc);
 			const level = rms(this.previousExcitation, 0, SUBFRAME);
@@ -556,7 +604,9 @@ export function frameBits(bytes: Uint8Array, byteOffset: number): number {
 	const bits = new BitReader(bytes, byteOffset);
 	if (bits.remaining() < 5) throw new SpeexFormatError('fewer than 5 bits left for a frame header');
 	if (bits.read(1) === 1) {
-		throw new SpeexFormatError('the frame starts with a high-band layer instead of the narrowband one');
+		throw new SpeexFormatError(
+			'the frame starts with a high-band layer instead of the narrowband one',
+		);
 	}
 	const modeId = bits.read(4);
 	const mode = NARROWBAND_MODES[modeId];

@@ -24,10 +24,7 @@ export interface DecodedSpeex {
 
 /** Decoding stopped at `frame` (0-based, counting speech frames); `reason` says why. */
 export class SpeexDecodeError extends Error {
-	constructor(
-		readonly frame: number,
-		readonly reason: string,
-	) {
+	constructor(readonly frame: number, readonly reason: string) {
 		super(`decoding failed at frame ${frame}: ${reason}`);
 		this.name = 'SpeexDecodeError';
 	}
@@ -78,7 +75,13 @@ function decodeRaw(bytes: Uint8Array): DecodedSpeex {
 		}
 		toInt16(frame, WIDEBAND_FRAME_SAMPLES, samples, index * WIDEBAND_FRAME_SAMPLES);
 	});
-	return { samples, sampleRate: SPEEX_SAMPLE_RATE, layout: 'raw', frames: frames.length, rawFrames: frames };
+	return {
+		samples,
+		sampleRate: SPEEX_SAMPLE_RATE,
+		layout: 'raw',
+		frames: frames.length,
+		rawFrames: frames,
+	};
 }
 
 interface SpeexHeader {
@@ -89,7 +92,11 @@ interface SpeexHeader {
 }
 
 function readSpeexHeader(packet: Uint8Array | undefined): SpeexHeader {
-	if (!packet || packet.length < 80 || Buffer.from(packet.subarray(0, 8)).toString('latin1') !== 'Speex   ') {
+	if (
+		!packet ||
+		packet.length < 80 ||
+		Buffer.from(packet.subarray(0, 8)).toString('latin1') !== 'Speex   '
+	) {
 		throw new SpeexDecodeError(0, 'the Ogg stream does not start with a Speex header packet');
 	}
 	const view = new DataView(packet.buffer, packet.byteOffset, packet.length);
@@ -116,7 +123,10 @@ function decodeOgg(bytes: Uint8Array): DecodedSpeex {
 		);
 	}
 	if (header.channels !== 1) {
-		throw new SpeexDecodeError(0, `the Ogg Speex header says ${header.channels} channels; only mono is supported`);
+		throw new SpeexDecodeError(
+			0,
+			`the Ogg Speex header says ${header.channels} channels; only mono is supported`,
+		);
 	}
 	const audio = packets.slice(2 + header.extraHeaders);
 	const decoder = new WidebandDecoder();
@@ -139,13 +149,19 @@ function decodeOgg(bytes: Uint8Array): DecodedSpeex {
 			frames++;
 			let from = n === 0 ? Math.min(skipStart, WIDEBAND_FRAME_SAMPLES) : 0;
 			let to = WIDEBAND_FRAME_SAMPLES;
-			if (keepInPacket !== undefined) to = Math.max(0, Math.min(to, keepInPacket - n * WIDEBAND_FRAME_SAMPLES));
+			if (keepInPacket !== undefined)
+				to = Math.max(0, Math.min(to, keepInPacket - n * WIDEBAND_FRAME_SAMPLES));
 			if (from > to) from = to;
 			toInt16(frame.subarray(from, to), to - from, samples, kept);
 			kept += to - from;
 		}
 	});
-	return { samples: samples.subarray(0, kept), sampleRate: SPEEX_SAMPLE_RATE, layout: 'ogg', frames };
+	return {
+		samples: samples.subarray(0, kept),
+		sampleRate: SPEEX_SAMPLE_RATE,
+		layout: 'ogg',
+		frames,
+	};
 }
 
 /**
@@ -158,7 +174,9 @@ function pageTrims(
 	firstAudio: number,
 	perPacket: number,
 ): Array<{ skipStart: number; keepInPacket: number | undefined }> {
-	const trims = packets.slice(firstAudio).map(() => ({ skipStart: 0, keepInPacket: undefined as number | undefined }));
+	const trims = packets
+		.slice(firstAudio)
+		.map(() => ({ skipStart: 0, keepInPacket: undefined as number | undefined }));
 	let lastGranule = 0;
 	let at = 0;
 	while (at < packets.length) {
@@ -235,13 +253,25 @@ function commentPacket(): Buffer {
  * A standard Ogg Speex stream (header, comment, one frame per packet, granule positions, CRCs).
  * An Ogg input is returned unchanged.
  */
-export function toOggSpeex(original: Uint8Array, decoded: DecodedSpeex, serial = 0x5745_4958): Buffer {
+export function toOggSpeex(
+	original: Uint8Array,
+	decoded: DecodedSpeex,
+	serial = 0x5745_4958,
+): Buffer {
 	if (decoded.layout === 'ogg') return Buffer.from(original);
 	const frames = decoded.rawFrames ?? [];
 	const pages: Buffer[] = [];
 	let sequence = 0;
-	pages.push(writeOggPage(serial, sequence++, { packets: [speexHeaderPacket()], granule: 0, first: true }));
-	pages.push(writeOggPage(serial, sequence++, { packets: [commentPacket()], granule: 0, last: frames.length === 0 }));
+	pages.push(
+		writeOggPage(serial, sequence++, { packets: [speexHeaderPacket()], granule: 0, first: true }),
+	);
+	pages.push(
+		writeOggPage(serial, sequence++, {
+			packets: [commentPacket()],
+			granule: 0,
+			last: frames.length === 0,
+		}),
+	);
 	for (let at = 0; at < frames.length; at += FRAMES_PER_PAGE) {
 		const packets = frames.slice(at, at + FRAMES_PER_PAGE);
 		const end = at + packets.length;

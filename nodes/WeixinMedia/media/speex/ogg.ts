@@ -14,7 +14,13 @@ export interface OggPacket {
 }
 
 export function isOgg(bytes: Uint8Array): boolean {
-	return bytes.length >= 4 && bytes[0] === 0x4f && bytes[1] === 0x67 && bytes[2] === 0x67 && bytes[3] === 0x53;
+	return (
+		bytes.length >= 4 &&
+		bytes[0] === 0x4f &&
+		bytes[1] === 0x67 &&
+		bytes[2] === 0x67 &&
+		bytes[3] === 0x53
+	);
 }
 
 function readGranule(bytes: Uint8Array, at: number): number {
@@ -33,7 +39,9 @@ export function readOggPackets(bytes: Uint8Array): OggPacket[] {
 	let serial: number | undefined;
 	while (at < bytes.length) {
 		if (at + 27 > bytes.length || !isOgg(bytes.subarray(at))) {
-			throw new SpeexFormatError(`Ogg page ${pageIndex} is cut off or missing its "OggS" capture pattern (byte ${at})`);
+			throw new SpeexFormatError(
+				`Ogg page ${pageIndex} is cut off or missing its "OggS" capture pattern (byte ${at})`,
+			);
 		}
 		const flags = bytes[at + 5];
 		const granule = readGranule(bytes, at + 6);
@@ -55,7 +63,13 @@ export function readOggPackets(bytes: Uint8Array): OggPacket[] {
 			if (size < 255 && ownStream) {
 				const data = concat(pending);
 				pending = [];
-				pagePackets.push({ data, pageGranule: granule, pageIndex, endsPage: false, lastPage: (flags & 4) !== 0 });
+				pagePackets.push({
+					data,
+					pageGranule: granule,
+					pageIndex,
+					endsPage: false,
+					lastPage: (flags & 4) !== 0,
+				});
 			}
 		}
 		if (pagePackets.length > 0) pagePackets[pagePackets.length - 1].endsPage = true;
