@@ -139,7 +139,10 @@ describe('temporary media in n8n', () => {
 			mime_type: 'audio/wav',
 			bytes: 44 + dataBytes,
 		});
-		expect(item.binary?.recording).toMatchObject({ fileName: `${mediaId}.wav`, mimeType: 'audio/wav' });
+		expect(item.binary?.recording).toMatchObject({
+			fileName: `${mediaId}.wav`,
+			mimeType: 'audio/wav',
+		});
 		expect(item.binary?.data).toBeUndefined();
 
 		// A Code node downstream reads the header from n8n's binary store.
