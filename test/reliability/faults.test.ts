@@ -5,6 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { decodeSpeex, encodeWav } from '../../nodes/WeixinMedia/media/speex';
 import { jpeg } from '../fixtures/media';
 import { createCredentialStore, runNode, type RunResult } from '../harness';
 import type { FaultSpec } from '../sandbox';
@@ -364,8 +365,14 @@ describe('a token kicked out while a batch is in flight', () => {
 describe('a download cut short is an error, never a broken file', () => {
 	const downloads: Array<[string, (seeded: Seeded) => Buffer | undefined]> = [
 		['permanentMaterial.get', () => jpeg(30_000)],
-		['temporaryMedia.getHdVoice', (data) => storedBytes('temporary', data.hdVoice)],
+		// Get HD Voice outputs the stored Speex decoded to WAV
+		['temporaryMedia.getHdVoice', (data) => hdVoiceWav(storedBytes('temporary', data.hdVoice))],
 	];
+
+	function hdVoiceWav(speex: Buffer): Buffer {
+		const decoded = decodeSpeex(speex);
+		return encodeWav(decoded.samples, decoded.sampleRate);
+	}
 
 	function storedBytes(kind: 'temporary' | 'permanent', mediaId: string): Buffer {
 		return (env.sandbox.stored(kind, mediaId) as { bytes: Buffer }).bytes;

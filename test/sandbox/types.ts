@@ -121,7 +121,13 @@ export interface Sandbox {
 	 * WeChat, proxies and CDNs do; reset() clears them.
 	 */
 	setAnswerModes(modes: AnswerModes): void;
-	/** Stores a voice as if recorded by the JS-SDK; returns its media_id for media/get/jssdk. */
-	seedHdVoice(bytes?: Buffer): string;
+	/**
+	 * Stores a voice as if recorded by the JS-SDK (given bytes, or the built-in speech recording in
+	 * either layout, raw frames by default); returns its media_id for media/get/jssdk.
+	 */
+	seedHdVoice(recording?: Buffer | HdVoiceLayout): string;
 	stored(kind: StoredKind, mediaId: string): unknown;
 }
+
+/** How an HD voice's Speex frames are stored: back to back (WeChat's answer) or in Ogg pages. */
+export type HdVoiceLayout = 'raw' | 'ogg';
