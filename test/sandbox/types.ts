@@ -44,6 +44,11 @@ export type FaultSpec = {
 	| { kind: 'drop' }
 	| { kind: 'hang' }
 	| { kind: 'truncate' }
+	/**
+	 * The call is carried out and its JSON answer starts (HTTP 200, full Content-Length), then the
+	 * connection dies halfway through the body.
+	 */
+	| { kind: 'cutJson' }
 );
 
 export type FaultKind = FaultSpec['kind'];

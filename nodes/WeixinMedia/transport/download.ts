@@ -1,3 +1,4 @@
+import { sleep } from 'n8n-workflow';
 import type {
 	IBinaryData,
 	IDataObject,
@@ -8,7 +9,7 @@ import { Readable } from 'stream';
 
 import { FORMATS, SNIFF_BYTES, formatFromMimeType, sniffFormat } from '../media';
 import { WeixinError } from './errors';
-import { InterruptedTransfer } from './retry';
+import { ExecutionCancelled, InterruptedTransfer } from './retry';
 
 export interface DownloadTarget {
 	/** Output binary property. */
@@ -41,6 +42,7 @@ async function* guardedChunks(
 	expectedBytes: number | undefined,
 	idleTimeoutMs: number,
 	progress: { bytes: number },
+	signal?: AbortSignal,
 ): AsyncGenerator<Buffer> {
 	for (const chunk of first) {
 		progress.bytes += chunk.length;
@@ -53,7 +55,7 @@ async function* guardedChunks(
 	for (;;) {
 		let next: IteratorResult<Buffer>;
 		try {
-			next = await nextWithin(iterator, idleTimeoutMs);
+			next = await nextWithin(iterator, idleTimeoutMs, signal);
 		} catch (error) {
 			// A connection closed mid-body is best explained by how much of the file arrived.
 			const closed = error instanceof InterruptedTransfer && !/stalled/.test(error.message);
@@ -69,28 +71,46 @@ async function* guardedChunks(
 async function nextWithin(
 	iterator: AsyncIterator<Buffer>,
 	timeoutMs: number,
+	signal?: AbortSignal,
 ): Promise<IteratorResult<Buffer>> {
-	let timer: NodeJS.Timeout | undefined;
-	const silence = new Promise<never>((_resolve, reject) => {
-		timer = setTimeout(() => {
-			reject(new InterruptedTransfer(`the download stalled: no data for ${timeoutMs} ms`));
-		}, timeoutMs);
-	});
+	// Ends the idle wait once the chunk is in; the execution's stop ends it too.
+	const chunkArrived = new AbortController();
+	const waitSignal = signal ? AbortSignal.any([chunkArrived.signal, signal]) : chunkArrived.signal;
+	const silence = sleep(timeoutMs, waitSignal).then(
+		() => {
+			throw new InterruptedTransfer(`the download stalled: no data for ${timeoutMs} ms`);
+		},
+		async () => {
+			if (signal?.aborted) throw new ExecutionCancelled();
+			// the chunk won the race: this wait never settles
+			return await new Promise<never>(() => {});
+		},
+	);
 	try {
 		return await Promise.race([iterator.next(), silence]);
 	} catch (error) {
+		if (error instanceof ExecutionCancelled) {
+			// Closes the connection rather than leaving the rest of the file to arrive.
+			void iterator.return?.().catch(() => {});
+			throw error;
+		}
 		if (error instanceof InterruptedTransfer) throw error;
 		throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
 	} finally {
-		clearTimeout(timer);
+		chunkArrived.abort();
 	}
 }
 
-async function readAll(iterator: AsyncIterator<Buffer>, first: Buffer[], timeoutMs: number) {
+async function readAll(
+	iterator: AsyncIterator<Buffer>,
+	first: Buffer[],
+	timeoutMs: number,
+	signal?: AbortSignal,
+) {
 	const chunks = [...first];
 	let size = chunks.reduce((total, chunk) => total + chunk.length, 0);
 	for (;;) {
-		const next = await nextWithin(iterator, timeoutMs);
+		const next = await nextWithin(iterator, timeoutMs, signal);
 		if (next.done) break;
 		chunks.push(next.value);
 		size += next.value.length;
@@ -112,6 +132,7 @@ function looksLikeJson(head: Buffer): boolean {
 export async function classifyDownload(
 	response: IN8nHttpFullResponse,
 	idleTimeoutMs: number,
+	signal?: AbortSignal,
 ): Promise<ClassifiedAnswer> {
 	const headers = response.headers as Headers;
 	const stream = response.body as Readable;
@@ -119,7 +140,7 @@ export async function classifyDownload(
 	const first: Buffer[] = [];
 	let peeked = 0;
 	while (peeked < SNIFF_BYTES) {
-		const next = await nextWithin(iterator, idleTimeoutMs);
+		const next = await nextWithin(iterator, idleTimeoutMs, signal);
 		if (next.done) break;
 		first.push(next.value);
 		peeked += next.value.length;
@@ -128,7 +149,7 @@ export async function classifyDownload(
 	const contentType = header(headers, 'content-type').toLowerCase();
 	const declaredText = /json|^text\//.test(contentType);
 	if (declaredText || (looksLikeJson(head) && sniffFormat(head) === undefined)) {
-		const text = (await readAll(iterator, first, idleTimeoutMs)).toString('utf8');
+		const text = (await readAll(iterator, first, idleTimeoutMs, signal)).toString('utf8');
 		try {
 			return { kind: 'json', json: JSON.parse(text) as IDataObject };
 		} catch {
@@ -140,7 +161,7 @@ export async function classifyDownload(
 	const lengthHeader = header(headers, 'content-length');
 	const expectedBytes = lengthHeader === '' ? undefined : Number(lengthHeader);
 	const progress = { bytes: 0 };
-	const chunks = guardedChunks(iterator, first, expectedBytes, idleTimeoutMs, progress);
+	const chunks = guardedChunks(iterator, first, expectedBytes, idleTimeoutMs, progress, signal);
 	const body = Readable.from(chunks, { objectMode: false });
 	return { kind: 'file', head, body, headers, progress };
 }

@@ -229,7 +229,7 @@ async function requestToken(
 					timeout,
 				};
 	const endpoint = tokenEndpoint === 'classic' ? 'token' : 'stable_token';
-	const answer = await withBusyRetry(async () => {
+	const answer = await withBusyRetry(endpoint, 'read', async () => {
 		let body: IDataObject;
 		try {
 			body = (await withTransportRetry(endpoint, 'read', async () => {

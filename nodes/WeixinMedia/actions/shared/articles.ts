@@ -2,12 +2,11 @@
  * Articles for News → Create (material/add_news) and Draft → Create (draft/add): read from the UI or
  * from JSON, checked as WeChat would check them, covers and images uploaded, then sent.
  */
-import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { fieldError } from '../../descriptions/validation';
 import { prepareUpload, type UploadSource } from '../../media/source';
-import { weixinRequest } from '../../transport';
+import { markMayHaveWritten, weixinRequest } from '../../transport';
 import { addPermanentMaterial } from '../permanentMaterial/add.operation';
 import { ImageRehosting, UnhostableImage, type UnhostableImages } from './imageRehosting';
 import { replaceImageSources } from './imgTags';
@@ -291,23 +290,33 @@ function readArticles(
 
 type UploadedCover = { binary_property: string; media_id: string; url?: string };
 
+/** Permanent material this item already created: every later failure of the item names it. */
+function withCoversNamed(error: unknown, covers: Map<string, UploadedCover>): unknown {
+	if (covers.size === 0 || !(error instanceof Error)) return error;
+	const list = [...covers.values()].map((cover) => cover.media_id).join(', ');
+	const note = `The cover images uploaded for it stay in the material library (media_id ${list}); use them as Cover Media ID instead of uploading them again.`;
+	const described = error as Error & { description?: string | null };
+	described.description = described.description ? `${described.description} ${note}` : note;
+	markMayHaveWritten(error);
+	return error;
+}
+
 /**
  * Uploads each distinct cover binary as permanent image material (WeChat takes a permanent image's
- * id as thumb_media_id). Every file is checked before the first one is sent.
+ * id as thumb_media_id) into `uploaded`, which the caller reads even when a later cover fails.
  */
 async function uploadCovers(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	sources: Map<string, UploadSource>,
-): Promise<Map<string, UploadedCover>> {
-	const uploaded = new Map<string, UploadedCover>();
+	uploaded: Map<string, UploadedCover>,
+): Promise<void> {
 	for (const [property, source] of sources) {
 		const material = await addPermanentMaterial(ctx, itemIndex, 'image', source);
 		const cover: UploadedCover = { binary_property: property, media_id: String(material.media_id) };
 		if (material.url !== undefined) cover.url = String(material.url);
 		uploaded.set(property, cover);
 	}
-	return uploaded;
 }
 
 export interface ArticleCreation {
@@ -316,15 +325,23 @@ export interface ArticleCreation {
 	path: string;
 }
 
+interface PreparedArticles {
+	articles: CheckedArticle[];
+	mode: InputMode;
+	coverSources: Map<string, UploadSource>;
+	images?: ImageRehosting;
+}
+
 /**
- * Creates the item's articles in one call to `path` and returns one output item: WeChat's media_id
- * and what was uploaded on the way (covers, re-hosted and skipped images).
+ * Reads and checks the item's articles, cover files and article images. With `fetchUrls` false
+ * (checking a batch before anything is sent) images at http(s) URLs are not fetched yet.
  */
-export async function createArticles(
+async function prepareArticles(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ resource, path }: ArticleCreation,
-): Promise<INodeExecutionData[]> {
+	resource: ArticleResource,
+	fetchUrls: boolean,
+): Promise<PreparedArticles> {
 	const { articles, mode } = readArticles(ctx, itemIndex, resource);
 
 	const coverSources = new Map<string, UploadSource>();
@@ -346,7 +363,10 @@ export async function createArticles(
 		  )
 		: undefined;
 	try {
-		await images?.prepare(articles.map(({ fields }) => String(fields.content ?? '')));
+		await images?.prepare(
+			articles.map(({ fields }) => String(fields.content ?? '')),
+			{ fetchUrls },
+		);
 	} catch (error) {
 		if (!(error instanceof UnhostableImage)) throw error;
 		throw fieldError(
@@ -357,31 +377,64 @@ export async function createArticles(
 			'Fix or remove the image, or set "Image That Cannot Be Re-Hosted" to skip it.',
 		);
 	}
+	return { articles, mode, coverSources, images };
+}
 
-	const covers = await uploadCovers(ctx, itemIndex, coverSources);
+/** Checks one item's articles, covers and images as createArticles would; nothing is sent. */
+export async function checkArticlesInput(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	resource: ArticleResource,
+): Promise<void> {
+	await prepareArticles(ctx, itemIndex, resource, false);
+}
+
+/**
+ * Creates the item's articles in one call to `path` and returns one output item: WeChat's media_id
+ * and what was uploaded on the way (covers, re-hosted and skipped images). What can be repeated
+ * harmlessly goes first (article images: media/uploadimg), the permanent covers last, so a failure
+ * on the way leaves no permanent material behind; once covers exist, every failure names them.
+ */
+export async function createArticles(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ resource, path }: ArticleCreation,
+): Promise<INodeExecutionData[]> {
+	const { articles, mode, coverSources, images } = await prepareArticles(
+		ctx,
+		itemIndex,
+		resource,
+		true,
+	);
+
 	const rehostedImages = (await images?.upload()) ?? [];
-
-	const body = articles.map(({ fields, coverBinary }, index) => {
-		const article = { ...fields };
-		if (coverBinary !== undefined) article.thumb_media_id = covers.get(coverBinary)?.media_id;
-		if (images && typeof article.content === 'string') {
-			article.content = replaceImageSources(article.content, (src) => images.urlFor(src));
-			// WeChat's URLs can be longer than what they replace.
-			const tooLong = contentLimitProblem(article.content);
-			if (tooLong) {
-				throw fieldError(
-					ctx,
-					itemIndex,
-					mode.fieldLabel,
-					`article ${index + 1}: ${mode.label('content')} with re-hosted images ${tooLong}`,
-				);
-			}
+	const contents = articles.map(({ fields }, index) => {
+		if (!images || typeof fields.content !== 'string') return fields.content;
+		const content = replaceImageSources(fields.content, (src) => images.urlFor(src));
+		// WeChat's URLs can be longer than what they replace.
+		const tooLong = contentLimitProblem(content);
+		if (tooLong) {
+			throw fieldError(
+				ctx,
+				itemIndex,
+				mode.fieldLabel,
+				`article ${index + 1}: ${mode.label('content')} with re-hosted images ${tooLong}`,
+			);
 		}
-		return article;
+		return content;
 	});
 
+	const covers = new Map<string, UploadedCover>();
 	let answer: IDataObject;
+	let body: IDataObject[];
 	try {
+		await uploadCovers(ctx, itemIndex, coverSources, covers);
+		body = articles.map(({ fields, coverBinary }, index) => {
+			const article = { ...fields };
+			if (coverBinary !== undefined) article.thumb_media_id = covers.get(coverBinary)?.media_id;
+			if (contents[index] !== undefined) article.content = contents[index];
+			return article;
+		});
 		answer = await weixinRequest(ctx, itemIndex, {
 			method: 'POST',
 			path,
@@ -390,13 +443,7 @@ export async function createArticles(
 			policy: 'write',
 		});
 	} catch (error) {
-		if (error instanceof NodeApiError && covers.size > 0) {
-			const ids = [...covers.values()].map((cover) => cover.media_id).join(', ');
-			error.description = `${
-				error.description ?? ''
-			} The cover images uploaded for it stay in the material library (media_id ${ids}); use them as Cover Media ID instead of uploading them again.`.trim();
-		}
-		throw error;
+		throw withCoversNamed(error, covers);
 	}
 
 	const json: IDataObject = { media_id: answer.media_id, article_count: body.length };

@@ -154,13 +154,17 @@ export class ImageRehosting {
 		private readonly whenUnhostable: UnhostableImages,
 	) {}
 
-	/** Fetches and checks the images of `contents` (one HTML text per article, in article order). */
-	async prepare(contents: string[]): Promise<void> {
+	/**
+	 * Fetches and checks the images of `contents` (one HTML text per article, in article order). With
+	 * `fetchUrls` false (checking a batch before anything is sent), http(s) images are left for later.
+	 */
+	async prepare(contents: string[], { fetchUrls = true } = {}): Promise<void> {
 		for (const [index, html] of contents.entries()) {
 			for (const { src } of findImageSources(html)) {
 				if (this.planned.has(src)) continue;
 				const origin = classify(src);
 				if (origin.kind === 'wechat') continue;
+				if (origin.kind === 'http' && !fetchUrls) continue;
 				this.planned.set(src, await this.load(src, origin, index + 1));
 			}
 		}
