@@ -146,12 +146,16 @@ function errorItem(
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-/** What an output item says WeChat now holds: "media_id …", "publish_id …" or "url …". */
+/**
+ * What an output item says WeChat now holds: "publish_id …" for a submitted post (its media_id is the
+ * draft it came from), otherwise "media_id …" and "url …".
+ */
 function writtenIds(item: INodeExecutionData): string {
-	const ids = (['media_id', 'publish_id', 'url'] as const)
+	const keys = item.json.publish_id !== undefined ? ['publish_id'] : ['media_id', 'url'];
+	return keys
 		.filter((key) => typeof item.json[key] === 'string' || typeof item.json[key] === 'number')
-		.map((key) => `${key} ${String(item.json[key])}`);
-	return ids.join(', ');
+		.map((key) => `${key} ${String(item.json[key])}`)
+		.join(', ');
 }
 
 const ownDescriptions = new WeakMap<NodeError, string | null | undefined>();
