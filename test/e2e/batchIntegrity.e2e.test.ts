@@ -119,3 +119,91 @@ describe('a JSON answer cut after its headers', () => {
 		tally.writes += 1;
 	});
 });
+
+/** Polls `probe` until it returns something, or fails after `timeoutMs`. */
+async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const found = probe();
+		if (found !== undefined) return found;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+}
+
+describe("stopping an execution with n8n's REST API (n8n start)", () => {
+	it('ends the status request Publish → Submit waits on within 2 s, and nothing is sent after', async () => {
+		const { n8n, sandbox } = e2e;
+		const workflowId = await n8n.importWorkflow('submit-wait-stop.json');
+		const published = await n8n.cli(['publish:workflow', `--id=${workflowId}`]);
+		expect(published.code).toBe(0);
+		// The first status poll gets no answer: the node sits in that request until its 60 s timeout.
+		sandbox.injectFault({ path: '/cgi-bin/freepublish/get', kind: 'hang' });
+		await n8n.start();
+		try {
+			const headers = { 'browser-id': 'e2e-stop-test', 'content-type': 'application/json' };
+			const setup = await fetch(`${n8n.url}/rest/owner/setup`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({
+					email: 'owner@example.com',
+					firstName: 'E2E',
+					lastName: 'Owner',
+					password: 'Stop-test-0wner',
+				}),
+			});
+			expect(setup.status).toBe(200);
+			const cookie = setup.headers
+				.getSetCookie()
+				.map((value) => value.split(';')[0])
+				.join('; ');
+			const logged = sandbox.log().length;
+			const hook = await fetch(`${n8n.url}/webhook/e2e-submit-wait`, { method: 'POST' });
+			expect(hook.status).toBe(200);
+			const hung = await until(
+				() =>
+					sandbox
+						.log()
+						.slice(logged)
+						.find((entry) => entry.path === '/cgi-bin/freepublish/get' && entry.fault === 'hang'),
+				60_000,
+				'the status poll',
+			);
+			const filter = encodeURIComponent(JSON.stringify({ status: ['running'], workflowId }));
+			const listed = await fetch(`${n8n.url}/rest/executions?filter=${filter}`, {
+				headers: { ...headers, cookie },
+			});
+			const running = ((await listed.json()) as { data: { results: Array<{ id: string }> } }).data
+				.results;
+			expect(running).toHaveLength(1);
+
+			const stoppedAt = Date.now();
+			const stop = await fetch(`${n8n.url}/rest/executions/${running[0].id}/stop`, {
+				method: 'POST',
+				headers: { ...headers, cookie },
+			});
+			expect(stop.status).toBe(200);
+			const closedAt = await until(
+				// log() hands out copies: read the entry afresh
+				() =>
+					sandbox.log().find((entry) => entry.time === hung.time && entry.path === hung.path)
+						?.closedByClientAt,
+				10_000,
+				'the request to end',
+			).catch((error: Error) => {
+				throw new Error(`${error.message}; n8n's log ends with:\n${n8n.serverLog().split('\n').slice(-40).join('\n')}`);
+			});
+			console.log(`e2e/batchIntegrity: stopped request closed ${closedAt - stoppedAt} ms after the stop`);
+			expect(closedAt - stoppedAt).toBeLessThan(2000);
+			await new Promise((resolve) => setTimeout(resolve, 1500));
+			const polls = sandbox
+				.log()
+				.slice(logged)
+				.filter((entry) => entry.path === '/cgi-bin/freepublish/get');
+			expect(polls).toHaveLength(1);
+			expect(carriedOut(sandbox.log().slice(logged), SUBMIT)).toHaveLength(1);
+		} finally {
+			await n8n.stop();
+		}
+	});
+});

@@ -370,7 +370,10 @@ class WeixinSandbox implements Sandbox {
 				response.socket?.destroy();
 				return;
 			case 'hang':
-				// Nothing is sent; close() destroys the socket.
+				// Nothing is sent; close() destroys the socket. When the client gives up first, the log says when.
+				response.once('close', () => {
+					entry.closedByClientAt = Date.now();
+				});
 				return;
 			case 'truncate':
 			case 'cutJson':

@@ -70,6 +70,8 @@ export interface RequestLogEntry {
 	status: number;
 	errcode?: number;
 	fault?: FaultKind;
+	/** For a hung request: wall-clock time (Date.now()) when the client closed the connection. */
+	closedByClientAt?: number;
 	requestBytes: number;
 	/** Parsed JSON body (secrets replaced by '***') or a summary of a multipart body. */
 	body?: unknown;
