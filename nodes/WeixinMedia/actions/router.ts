@@ -279,7 +279,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			}
 		}
 		if (failures.length > 0) {
-			throw batchFailure(failures, earlier, toSend.filter((index) => !failures.some((f) => f.index === index)));
+			const failed = new Set(failures.map(({ index }) => index));
+			throw batchFailure(
+				failures,
+				earlier,
+				toSend.filter((index) => !failed.has(index)),
+			);
 		}
 		toSend = toSend.filter((index) => results[index] === undefined);
 	}

@@ -139,7 +139,11 @@ export function innermostHttpFailure(error: unknown): HttpFailureShape {
 export function isCancellation(error: unknown): boolean {
 	if (error instanceof ExecutionCancelled) return true;
 	return errorChain(error).some(
-		(link) => link instanceof ExecutionCancelled || link.code === 'ERR_CANCELED' || link.name === 'AbortError' || link.name === 'CanceledError',
+		(link) =>
+			link instanceof ExecutionCancelled ||
+			link.code === 'ERR_CANCELED' ||
+			link.name === 'AbortError' ||
+			link.name === 'CanceledError',
 	);
 }
 
