@@ -78,6 +78,8 @@ const READS = byPolicy('read');
 const WRITES = byPolicy('write');
 const REPEATABLE_WRITES = byPolicy('repeatableWrite');
 
+const FILE_READS = ['temporaryMedia.get', 'temporaryMedia.getHdVoice', 'permanentMaterial.get'];
+
 const names = (cases: OperationCase[]) => cases.map((operationCase) => operationCase.name);
 
 describe('reads (get, list, count, status, downloads) are retried within a bound', () => {
@@ -85,7 +87,10 @@ describe('reads (get, list, count, status, downloads) are retried within a bound
 		READS.flatMap((read) => [
 			[read.name, 'HTTP 500', { kind: 'http', status: 500 }],
 			[read.name, 'a dropped connection', { kind: 'drop' }],
-			[read.name, 'a JSON answer cut after its headers', { kind: 'cutJson' }],
+			// downloads answer with files: their cut-short bodies are the 'truncate' cases
+			...(FILE_READS.includes(read.name)
+				? []
+				: [[read.name, 'a JSON answer cut after its headers', { kind: 'cutJson' }]]),
 		]) as Array<[string, string, DistributiveOmit<FaultSpec, 'path'>]>,
 	)('%s survives %s by asking again', async (name, _fault, fault) => {
 		const read = operation(name);

@@ -278,6 +278,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				fail(itemIndex, caught);
 			}
 		}
+		if (failures.length > 0 && items.length === 1) throw failures[0].error;
 		if (failures.length > 0) {
 			const failed = new Set(failures.map(({ index }) => index));
 			throw batchFailure(
@@ -311,7 +312,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		},
 	);
 	if (failures.length > 0) {
-		if (!writes) {
+		// a lone item has no other writes to report
+		if (!writes || items.length === 1) {
 			failures.sort((a, b) => a.index - b.index);
 			throw failures[0].error;
 		}
