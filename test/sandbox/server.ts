@@ -54,7 +54,7 @@ const CONTROL_PREFIX = '/__sandbox/';
 const JSON_CONTENT_TYPE = 'application/json; encoding=utf-8';
 const SECRET_KEYS = new Set(['access_token', 'secret', 'appsecret', 'app_secret']);
 const REDACTED = '***';
-const FAULT_KINDS: readonly FaultKind[] = ['errcode', 'http', 'drop', 'hang', 'truncate'];
+const FAULT_KINDS: readonly FaultKind[] = ['errcode', 'http', 'drop', 'hang', 'truncate', 'cutJson'];
 
 interface QueuedFault {
 	spec: FaultSpec;
@@ -232,6 +232,12 @@ class WeixinSandbox implements Sandbox {
 		if (this.closed) return;
 
 		const fault = this.nextFault(url.pathname, route?.fileAnswers === true);
+		if (fault?.spec.kind === 'cutJson') {
+			this.consume(fault);
+			entry.fault = 'cutJson';
+			this.sendCutJson(response, this.answer(route, request, url, body, entry), entry);
+			return;
+		}
 		if (fault && fault.spec.kind !== 'truncate') {
 			this.consume(fault);
 			entry.fault = fault.spec.kind;
@@ -341,6 +347,23 @@ class WeixinSandbox implements Sandbox {
 		);
 	}
 
+	/** Headers and half of a JSON answer, then a dead line; anything but JSON is sent whole. */
+	private sendCutJson(response: ServerResponse, answer: Answer, entry: RequestLogEntry) {
+		if (answer.kind !== 'json') {
+			this.send(response, answer, entry, false);
+			return;
+		}
+		const text = JSON.stringify(answer.body);
+		entry.status = 200;
+		entry.errcode = errcodeIn(text);
+		response.writeHead(200, {
+			'Content-Type': JSON_CONTENT_TYPE,
+			'Content-Length': Buffer.byteLength(text),
+		});
+		response.flushHeaders();
+		response.write(text.slice(0, Math.floor(text.length / 2)), () => response.destroy());
+	}
+
 	/** The first queued fault for this path; truncate only counts where a file may come back. */
 	private nextFault(pathname: string, fileAnswers: boolean): QueuedFault | undefined {
 		return this.faults.find(
@@ -379,9 +402,13 @@ class WeixinSandbox implements Sandbox {
 				response.socket?.destroy();
 				return;
 			case 'hang':
-				// Nothing is sent; close() destroys the socket.
+				// Nothing is sent; close() destroys the socket. When the client gives up first, the log says when.
+				response.once('close', () => {
+					entry.closedByClientAt = Date.now();
+				});
 				return;
 			case 'truncate':
+			case 'cutJson':
 				return;
 		}
 	}

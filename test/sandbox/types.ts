@@ -63,6 +63,11 @@ export type FaultSpec = {
 	| { kind: 'drop' }
 	| { kind: 'hang' }
 	| { kind: 'truncate' }
+	/**
+	 * The call is carried out and its JSON answer starts (HTTP 200, full Content-Length), then the
+	 * connection dies halfway through the body.
+	 */
+	| { kind: 'cutJson' }
 );
 
 export type FaultKind = FaultSpec['kind'];
@@ -86,6 +91,8 @@ export interface RequestLogEntry {
 	status: number;
 	errcode?: number;
 	fault?: FaultKind;
+	/** For a hung request: wall-clock time (Date.now()) when the client closed the connection. */
+	closedByClientAt?: number;
 	requestBytes: number;
 	/** Parsed JSON body (secrets replaced by '***') or a summary of a multipart body. */
 	body?: unknown;

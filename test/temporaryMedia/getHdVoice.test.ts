@@ -210,7 +210,7 @@ describe('Temporary Media → Get HD Voice', () => {
 		});
 		const recorded = env.sandbox.seedHdVoice(speex(2500));
 		const result = await runNode({
-			parameters: getHdVoice('={{ $json.id }}'),
+			parameters: { ...getHdVoice('={{ $json.id }}'), options: { keepInputFields: true } },
 			items: [{ json: { id: plain.media_id as string } }, { json: { id: recorded } }],
 			credentials: env.credentials(),
 			continueOnFail: true,

@@ -75,6 +75,11 @@ async function readStoredCredentials(ctx: IExecuteFunctions): Promise<WeixinCred
 	return normaliseCredentials(await ctx.getCredentials(CREDENTIAL_TYPE));
 }
 
+/** The execution's cancel signal: aborted when the user (or n8n) stops the execution. */
+export function cancelSignalOf(ctx: IExecuteFunctions): AbortSignal | undefined {
+	return ctx.getExecutionCancelSignal?.();
+}
+
 function endpointName(path: string): string {
 	return path.replace(/^\/cgi-bin\//, '');
 }
@@ -82,7 +87,7 @@ function endpointName(path: string): string {
 /**
  * Sends one WeChat API call and hands the raw answer to `interpret`, which throws a WeixinError for a
  * non-zero errcode. Owns the rules every call shares:
- * - errcode -1: retried with backoff (withBusyRetry);
+ * - errcode -1: retried with backoff, except for writes (withBusyRetry);
  * - 40001/40014/42001: the token that request carried is marked rejected, and the call is sent once
  *   more, with the token n8n's credential store holds now or else through n8n's credential refresh;
  *   a forced refresh only after the store was read again (see prepareForcedRefresh);
@@ -102,7 +107,8 @@ async function callWeixin<T>(
 		const readStore = async () => await readStoredCredentials(ctx);
 		let tokenRefreshed = false;
 		let forcedRefreshPrepared = false;
-		return await withBusyRetry(async () => {
+		const signal = cancelSignalOf(ctx);
+		return await withBusyRetry(endpoint, request.policy, async () => {
 			for (;;) {
 				const qs: IDataObject = { ...request.qs };
 				try {
@@ -125,7 +131,7 @@ async function callWeixin<T>(
 						if (expectFile) options.encoding = 'stream';
 						else options.json = true;
 						return await interpret(await send(ctx, credentials, options));
-					});
+					}, signal);
 				} catch (error) {
 					const weixinError = findWeixinError(error);
 					// nothing was sent: the refresh needs a forced token call, allowed once the store is re-read
@@ -147,7 +153,7 @@ async function callWeixin<T>(
 					throw error;
 				}
 			}
-		});
+		}, signal);
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}
@@ -164,6 +170,8 @@ async function send(
 	options: IHttpRequestOptions,
 ): Promise<IN8nHttpFullResponse> {
 	const token = tokenInUse(credentials);
+	// n8n adds it on the credential path itself; the direct path needs it too, so a stop ends the request.
+	options.abortSignal = cancelSignalOf(ctx);
 	if (token !== undefined) {
 		// in place: the caller reads back which token the request carried
 		options.qs ??= {};
@@ -228,7 +236,7 @@ async function readDownload(
 	response: IN8nHttpFullResponse,
 	target: DownloadTarget,
 ): Promise<DownloadResult> {
-	const answer = await classifyDownload(response, timeoutFor(ctx));
+	const answer = await classifyDownload(response, timeoutFor(ctx), cancelSignalOf(ctx));
 	if (answer.kind === 'json') return { kind: 'json', json: checkErrcode(endpoint, answer.json) };
 	return { kind: 'file', ...(await storeDownload(ctx, answer, target)) };
 }
@@ -245,6 +253,7 @@ export async function downloadFromUrl(
 ): Promise<Extract<DownloadResult, { kind: 'file' }>> {
 	const endpoint = 'file download';
 	try {
+		const signal = cancelSignalOf(ctx);
 		return await withTransportRetry(endpoint, 'read', async () => {
 			const response = (await ctx.helpers.httpRequest({
 				method: 'GET',
@@ -252,13 +261,14 @@ export async function downloadFromUrl(
 				encoding: 'stream',
 				returnFullResponse: true,
 				timeout: timeoutFor(ctx),
+				abortSignal: signal,
 			})) as IN8nHttpFullResponse;
 			const answer = await readDownload(ctx, endpoint, response, target);
 			if (answer.kind === 'json') {
 				throw new WeixinError(`The download URL answered with JSON instead of a file.`);
 			}
 			return answer;
-		});
+		}, signal);
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}
