@@ -28,7 +28,7 @@ import {
 	type StoredArticle,
 } from './state';
 import type { TokenStore } from './tokens';
-import { SANDBOX_APP, type SandboxConfig } from './types';
+import { SANDBOX_APPS, type SandboxConfig } from './types';
 
 export interface RouteContext {
 	method: string;
@@ -70,11 +70,13 @@ const json = (body: Record<string, unknown>): Answer => ({ kind: 'json', body })
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-function checkCredentials(appId: unknown, secret: unknown, wrongSecretErrcode: number): void {
+function checkCredentials(appId: unknown, secret: unknown, wrongSecretErrcode: number): string {
 	if (appId === undefined || appId === null || appId === '') throw new WeixinError(41002);
-	if (appId !== SANDBOX_APP.appId) throw new WeixinError(40013);
+	const app = SANDBOX_APPS.find((known) => known.appId === appId);
+	if (!app) throw new WeixinError(40013);
 	if (secret === undefined || secret === null || secret === '') throw new WeixinError(41004);
-	if (secret !== SANDBOX_APP.appSecret) throw new WeixinError(wrongSecretErrcode);
+	if (secret !== app.appSecret) throw new WeixinError(wrongSecretErrcode);
+	return app.appId;
 }
 
 function checkWhitelist(context: RouteContext): void {
@@ -87,20 +89,21 @@ function classicToken(context: RouteContext): Answer {
 	const { query } = context;
 	if (query.get('grant_type') !== 'client_credential') throw new WeixinError(40002);
 	// The classic endpoint really answers a wrong secret with 40001 "invalid credential".
-	checkCredentials(query.get('appid') ?? undefined, query.get('secret') ?? undefined, 40001);
+	const appId = checkCredentials(query.get('appid') ?? undefined, query.get('secret') ?? undefined, 40001);
 	checkWhitelist(context);
-	return json({ ...context.tokens.issueClassic(context.config.classicOverlapSeconds) });
+	return json({ ...context.tokens.issueClassic(appId, context.config.classicOverlapSeconds) });
 }
 
 function stableToken(context: RouteContext): Answer {
 	const body = jsonBody(context);
 	if (body.grant_type !== 'client_credential') throw new WeixinError(40002);
-	checkCredentials(body.appid, body.secret, 40125);
+	const appId = checkCredentials(body.appid, body.secret, 40125);
 	if (body.force_refresh !== undefined && typeof body.force_refresh !== 'boolean') {
 		throw new WeixinError(40097);
 	}
 	checkWhitelist(context);
-	return json({ ...context.tokens.issueStable(body.force_refresh === true) });
+	const renewal = { lagSeconds: context.config.stableRenewalLagSeconds };
+	return json({ ...context.tokens.issueStable(appId, body.force_refresh === true, renewal) });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ class WeixinSandbox implements Sandbox {
 			this.applyFault(fault.spec, response, entry);
 			return;
 		}
-		const answer = this.answer(route, request, url, body);
+		const answer = this.answer(route, request, url, body, entry);
 		if (answer.kind === 'file' && fault) {
 			this.consume(fault);
 			entry.fault = 'truncate';
@@ -236,7 +236,9 @@ class WeixinSandbox implements Sandbox {
 		request: IncomingMessage,
 		url: URL,
 		body: Buffer,
+		entry: RequestLogEntry,
 	): Answer {
+		if (route?.tokenCall) entry.appId = requestedAppId(url, entry.body);
 		if (!route) return { kind: 'text', status: 404, contentType: 'text/html', text: httpPage(404) };
 		const context: RouteContext = {
 			method: request.method ?? 'GET',
@@ -253,7 +255,7 @@ class WeixinSandbox implements Sandbox {
 		};
 		try {
 			if (!route.tokenCall && !route.public) {
-				this.tokens.check(url.searchParams.get('access_token') ?? undefined);
+				entry.appId = this.tokens.check(url.searchParams.get('access_token') ?? undefined);
 			}
 			if (route.postOnly && context.method !== 'POST') throw new WeixinError(43002);
 			return route.handle(context);
@@ -446,6 +448,13 @@ function redactedQuery(params: URLSearchParams): Record<string, string> {
 	for (const [key, value] of params)
 		query[key] = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : value;
 	return query;
+}
+
+/** The appid a token call names, in its query (classic) or its JSON body (stable). */
+function requestedAppId(url: URL, loggedBody: unknown): string | undefined {
+	const fromBody = (loggedBody as { appid?: unknown } | undefined)?.appid;
+	const appId = url.searchParams.get('appid') ?? fromBody;
+	return typeof appId === 'string' && appId !== '' ? appId : undefined;
 }
 
 function redactSecrets(value: unknown): unknown {

@@ -88,6 +88,11 @@ export class WeixinError extends Error {
 			/** true when a write may have reached WeChat although no answer came back */
 			outcomeUnknown?: boolean;
 			hint?: string;
+			/**
+			 * Raised by a token call: its errcode describes the credential, not a token an API call carried,
+			 * and its retries are spent.
+			 */
+			fromTokenCall?: boolean;
 		} = {},
 	) {
 		super(redact(message));
