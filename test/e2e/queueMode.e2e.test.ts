@@ -293,7 +293,8 @@ describe('queue mode: main + 2 workers, PostgreSQL, Redis, binary data in the da
 			{ afterUploads: 24, action: () => sandbox.advanceClock(300) },
 		]);
 
-		const counts = record('c', outcomes, requests, workers, 2);
+		// One stable_token call of the other system falls inside the burst (the first one is before it).
+		const counts = record('c', outcomes, requests, workers, 1);
 		expect(renewed).not.toBe(held);
 		// The expiry really reached executions in flight, and the workers moved to the successor the
 		// other system already had: no token beyond it was issued.
