@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'http';
 
 import { buildArticles, newsArticleUrl } from './articles';
+import { DRAFT_LIST_ROUTES } from './draft-list';
 import { WeixinError } from './errors';
 import {
 	contentTypeOf,
@@ -477,6 +478,7 @@ const ROUTES: Record<string, Route> = {
 	'/cgi-bin/draft/get': { postOnly: true, handle: getDraft },
 	'/cgi-bin/freepublish/submit': { postOnly: true, handle: submitPublication },
 	'/cgi-bin/freepublish/get': { postOnly: true, handle: getPublication },
+	...DRAFT_LIST_ROUTES,
 };
 
 const VIDEO_ROUTE: Route = { public: true, fileAnswers: true, handle: serveVideo };

@@ -6,6 +6,7 @@ export {
 	weixinDownload,
 	weixinRequest,
 	type DownloadResult,
+	type JsonCallContext,
 	type WeixinRequest,
 } from './client';
 export type { DownloadTarget } from './download';

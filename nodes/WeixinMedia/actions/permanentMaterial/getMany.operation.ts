@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { forOperation } from '../../descriptions/common.description';
+import { materialTypeProperty } from '../../descriptions/media.description';
 import { fieldError } from '../../descriptions/validation';
 import { weixinRequest } from '../../transport';
 
@@ -13,19 +14,7 @@ import { weixinRequest } from '../../transport';
 const PAGE_SIZE = 20;
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'getMany', [
-	{
-		displayName: 'Material Type',
-		name: 'materialType',
-		type: 'options',
-		options: [
-			{ name: 'Image', value: 'image', description: 'Images and thumbs' },
-			{ name: 'News', value: 'news', description: 'Articles, each with its news_item list' },
-			{ name: 'Video', value: 'video' },
-			{ name: 'Voice', value: 'voice' },
-		],
-		default: 'image',
-		description: 'Which library to list; WeChat lists the newest material first',
-	},
+	materialTypeProperty('Which library to list; WeChat lists the newest material first'),
 	{
 		displayName: 'Return All',
 		name: 'returnAll',
