@@ -10,9 +10,11 @@ import type {
 
 import {
 	DEFAULT_BASE_URL,
+	accountKey,
 	normaliseCredentials,
 	obtainToken,
 	storedTokenIfUsable,
+	type StoredToken,
 } from '../nodes/WeixinMedia/transport/token';
 
 /**
@@ -96,6 +98,13 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: 0,
 		},
+		{
+			displayName: 'Access Token Account',
+			name: 'accessTokenAccount',
+			type: 'hidden',
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, data: ICredentialDataDecryptedObject) {
@@ -103,7 +112,8 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 		const issued = await obtainToken(credentials, async (options) => {
 			return (await this.helpers.httpRequest(options)) as unknown;
 		});
-		return { ...issued } as IDataObject;
+		const stored: StoredToken = { ...issued, accessTokenAccount: accountKey(credentials) };
+		return { ...stored } as IDataObject;
 	}
 
 	async authenticate(

@@ -18,11 +18,18 @@ export interface WeixinCredentials {
 	accessToken?: string;
 	/** Unix milliseconds; stored next to the token so every process knows when to stop using it. */
 	accessTokenExpiresAt?: number;
+	/** accountKey() of the fields the stored token was issued for (see storedTokenIfUsable). */
+	accessTokenAccount?: string;
 }
 
 export interface IssuedToken {
 	accessToken: string;
 	accessTokenExpiresAt: number;
+}
+
+/** What preAuthentication saves in n8n's credential store. */
+export interface StoredToken extends IssuedToken {
+	accessTokenAccount: string;
 }
 
 type HttpRequest = (options: IHttpRequestOptions) => Promise<unknown>;
@@ -73,6 +80,8 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 			.replace(/\/+$/, ''),
 		accessToken: typeof data.accessToken === 'string' ? data.accessToken : undefined,
 		accessTokenExpiresAt: Number(data.accessTokenExpiresAt) || undefined,
+		accessTokenAccount:
+			typeof data.accessTokenAccount === 'string' ? data.accessTokenAccount : undefined,
 	};
 	rememberSecret(credentials.appSecret);
 	rememberSecret(credentials.accessToken);
@@ -87,14 +96,19 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	return credentials;
 }
 
-function stateFor(credentials: WeixinCredentials): TokenState {
-	const key = createHash('sha256')
+/** Identifies the account and endpoint a token belongs to, without revealing the AppSecret. */
+export function accountKey(credentials: WeixinCredentials): string {
+	return createHash('sha256')
 		.update(
 			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.tokenEndpoint].join(
 				'\n',
 			),
 		)
 		.digest('hex');
+}
+
+function stateFor(credentials: WeixinCredentials): TokenState {
+	const key = accountKey(credentials);
 	let state = states.get(key);
 	if (!state) {
 		state = { rejected: new Set() };
@@ -118,6 +132,10 @@ export function storedTokenIfUsable(credentials: WeixinCredentials): string | un
 	const state = stateFor(credentials);
 	const { accessToken, accessTokenExpiresAt } = credentials;
 	if (!accessToken || !isUsable(state, accessToken, accessTokenExpiresAt)) return undefined;
+	// n8n keeps the stored token when the user edits the credential: a token issued before the AppID,
+	// AppSecret, endpoint or base URL changed would let a wrong AppSecret pass the credential test and
+	// keep working until it expires. Such a token is spent, and n8n fetches one with the new fields.
+	if (credentials.accessTokenAccount !== accountKey(credentials)) return undefined;
 	state.inUse = { accessToken, accessTokenExpiresAt };
 	return accessToken;
 }
