@@ -113,7 +113,7 @@ function notInHarness(feature: string) {
 }
 
 /** What WorkflowExecute and the node helpers read from `additionalData` on a one-node run. */
-function createAdditionalData(
+export function createAdditionalData(
 	executionId: string,
 	hooks: ExecutionLifecycleHooks,
 	credentialsHelper: HarnessCredentialsHelper,

@@ -54,6 +54,41 @@ export function mediaIdProperty(description: string): INodeProperties {
 	};
 }
 
+/**
+ * A media_id the user picks from a list of the account's library ("From List", filled by the list
+ * search method `searchListMethod`) or pastes ("By ID"). Expressions work in both modes, and a plain
+ * string saved by an older workflow is still read (see requiredText's `extractValue`).
+ */
+export function mediaIdLocator(
+	displayName: string,
+	searchListMethod: string,
+	description: string,
+): INodeProperties {
+	return {
+		displayName,
+		name: 'mediaId',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select…',
+				typeOptions: { searchListMethod, searchable: false },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. Xk3fT9mQ2vR8pL1wZ7yB4nC6dH0sJ5aE9gU2iO7kM1q',
+			},
+		],
+	};
+}
+
 export interface RunOptions {
 	concurrency: number;
 	timeout: number;

@@ -4,6 +4,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
@@ -48,20 +49,23 @@ export interface TransportSettings {
 
 export { DEFAULT_TIMEOUT_MS };
 
-const settingsByExecution = new WeakMap<IExecuteFunctions, TransportSettings>();
-const credentialsByExecution = new WeakMap<IExecuteFunctions, Promise<WeixinCredentials>>();
+/** JSON calls also serve the editor's list searches, which run with a load-options context. */
+export type JsonCallContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+const settingsByExecution = new WeakMap<JsonCallContext, TransportSettings>();
+const credentialsByExecution = new WeakMap<JsonCallContext, Promise<WeixinCredentials>>();
 
 /** The router sets the user's options once per run; every call of that run uses them. */
 export function configureTransport(ctx: IExecuteFunctions, settings: TransportSettings): void {
 	settingsByExecution.set(ctx, settings);
 }
 
-export function timeoutFor(ctx: IExecuteFunctions): number {
+export function timeoutFor(ctx: JsonCallContext): number {
 	return settingsByExecution.get(ctx)?.timeout ?? DEFAULT_TIMEOUT_MS;
 }
 
 // The account fields do not change during a run; the token does, and n8n reads it afresh per request.
-async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+async function credentialsFor(ctx: JsonCallContext): Promise<WeixinCredentials> {
 	let credentials = credentialsByExecution.get(ctx);
 	if (!credentials) {
 		credentials = ctx.getCredentials(CREDENTIAL_TYPE).then((data) => normaliseCredentials(data));
@@ -71,13 +75,14 @@ async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials
 }
 
 /** What n8n's credential store holds now: read afresh (n8n reads its database on every call). */
-async function readStoredCredentials(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+async function readStoredCredentials(ctx: JsonCallContext): Promise<WeixinCredentials> {
 	return normaliseCredentials(await ctx.getCredentials(CREDENTIAL_TYPE));
 }
 
 /** The execution's cancel signal: aborted when the user (or n8n) stops the execution. */
-export function cancelSignalOf(ctx: IExecuteFunctions): AbortSignal | undefined {
-	return ctx.getExecutionCancelSignal?.();
+export function cancelSignalOf(ctx: JsonCallContext): AbortSignal | undefined {
+	// Listing a library for the editor (load options) is no execution: nothing to cancel.
+	return 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined;
 }
 
 function endpointName(path: string): string {
@@ -95,7 +100,7 @@ function endpointName(path: string): string {
  * - every error leaves as an n8n error naming the item, with secrets redacted.
  */
 async function callWeixin<T>(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	itemIndex: number,
 	request: WeixinRequest,
 	expectFile: boolean,
@@ -165,7 +170,7 @@ async function callWeixin<T>(
  * the token it used becomes the one in use. This keeps n8n's database out of every single request.
  */
 async function send(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	credentials: WeixinCredentials,
 	options: IHttpRequestOptions,
 ): Promise<IN8nHttpFullResponse> {
@@ -196,7 +201,7 @@ function checkErrcode(endpoint: string, body: IDataObject): IDataObject {
 
 /** A WeChat call answered with JSON; a non-zero errcode becomes an error. */
 export async function weixinRequest(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	itemIndex: number,
 	request: WeixinRequest,
 ): Promise<IDataObject> {

@@ -7,6 +7,7 @@ export {
 	weixinDownload,
 	weixinRequest,
 	type DownloadResult,
+	type JsonCallContext,
 	type WeixinRequest,
 } from './client';
 export { InternalHostAllowance } from './addresses';

@@ -7,7 +7,7 @@ import type {
 
 import { NodeOperationError } from 'n8n-workflow';
 
-import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
+import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
 import { requiredText } from '../../descriptions/validation';
 import { cancelSignalOf, markMayHaveWritten, waitUnlessCancelled } from '../../transport';
 import { postMediaId } from '../shared/mediaFiles';
@@ -22,7 +22,11 @@ const DEFAULT_MAX_WAIT_SECONDS = 300;
 const whenWaiting = { show: { waitForCompletion: [true] } };
 
 export const description: INodeProperties[] = forOperation('publish', 'submit', [
-	mediaIdProperty('The media_id of the draft to publish (Draft → Create)'),
+	mediaIdLocator(
+		'Media ID',
+		'searchDrafts',
+		'The draft to publish: pick it by its titles, or give its media_id (Draft → Create)',
+	),
 	{
 		displayName: 'Wait for Completion',
 		name: 'waitForCompletion',
