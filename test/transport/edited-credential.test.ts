@@ -40,7 +40,7 @@ describe('a stored token after the credential was edited', () => {
 	it('is replaced once when it was saved without the account it belongs to (an older version)', async () => {
 		const store = createCredentialStore(env.credentials());
 		await runNode({ parameters: getCount, credentials: store });
-		const { accessTokenAccount: _account, ...olderData } = store.data;
+		const { accessTokenFingerprint: _account, ...olderData } = store.data;
 		const older = createCredentialStore(olderData);
 		// The upgraded n8n process starts with nothing in memory.
 		forgetAllTokens();
@@ -48,7 +48,7 @@ describe('a stored token after the credential was edited', () => {
 
 		expect((await runNode({ parameters: getCount, credentials: older })).error).toBeUndefined();
 		expect(env.sandbox.tokenCalls()).toBe(calls + 1);
-		expect(older.data.accessTokenAccount).toEqual(expect.any(String));
+		expect(older.data.accessTokenFingerprint).toEqual(expect.any(String));
 		expect((await runNode({ parameters: getCount, credentials: older })).error).toBeUndefined();
 		expect(env.sandbox.tokenCalls()).toBe(calls + 1);
 	});
