@@ -31,7 +31,7 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 	documentationUrl =
 		'https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html';
 
-	icon = 'file:weixin.svg' as const;
+	icon = { light: 'file:weixin.svg', dark: 'file:weixin.dark.svg' } as const;
 
 	properties: INodeProperties[] = [
 		{
