@@ -88,6 +88,28 @@ describe('voiceDurationSeconds: mp3', () => {
 		expect(voiceDurationSeconds('mp3', file)).toBe(4.8);
 	});
 
+	it('finds the Info header two bytes later in CRC-protected frames', () => {
+		const file = mp3(4.8, { header: 'xing' });
+		const frameLength = 96; // 32 kbit/s at 24 kHz
+		for (let at = 0; at < file.length; at += frameLength) file[at + 1] &= 0xfe; // protection bit 0: CRC follows
+		const info = Buffer.from(file.subarray(13, 29));
+		file.fill(0, 13, 15);
+		info.copy(file, 15);
+		file.writeUInt32BE(2500, 15 + 8);
+		expect(voiceDurationSeconds('mp3', file)).toBe(60);
+	});
+
+	it('subtracts the encoder delay and padding a LAME extension states', () => {
+		const file = mp3(4.8, { header: 'xing' });
+		// Flags: frames and bytes only, so LAME's extension starts 16 bytes after "Info".
+		const lameAt = 13 + 16;
+		file.write('LAME3.100', lameAt, 'latin1');
+		file.writeUIntBE((576 << 12) | 1200, lameAt + 21, 3);
+		expect(voiceDurationSeconds('mp3', file)).toBeCloseTo(4.8 - (576 + 1200) / 24000, 9);
+		file.write('XXXX', lameAt, 'latin1');
+		expect(voiceDurationSeconds('mp3', file)).toBe(4.8);
+	});
+
 	it('ignores an ID3v1 tag at the end', () => {
 		const tag = Buffer.concat([Buffer.from('TAG', 'latin1'), Buffer.alloc(125, 0x20)]);
 		expect(voiceDurationSeconds('mp3', Buffer.concat([mp3(2.4), tag]))).toBe(2.4);

@@ -84,6 +84,26 @@ describe('sniffFormat', () => {
 	it.each(lookAlikes)('refuses %s', (_, bytes) => {
 		expect(sniffFormat(bytes)).toBeUndefined();
 	});
+
+	const box = (type: string, size: number, body = Buffer.alloc(0)) =>
+		Buffer.concat([Buffer.from([size >>> 24, (size >> 16) & 0xff, (size >> 8) & 0xff, size & 0xff]), Buffer.from(type, 'latin1'), body]);
+
+	it.each([
+		['moov first (a fast-start QuickTime file without ftyp)', box('moov', 5000, Buffer.alloc(24))],
+		['mdat first', box('mdat', 0, Buffer.alloc(24))],
+		['wide then mdat', Buffer.concat([box('wide', 8), box('mdat', 9000, Buffer.alloc(24))])],
+		['free then ftyp qt', Buffer.concat([box('free', 16, Buffer.alloc(8)), box('ftyp', 20, Buffer.from('qt  \0\0\0\0qt  ', 'latin1'))])],
+	])('takes an ISO/QuickTime file that opens with %s as mp4', (_, bytes) => {
+		expect(sniffFormat(bytes)).toBe('mp4');
+	});
+
+	it.each([
+		['free then text', Buffer.concat([box('free', 12, Buffer.alloc(4)), Buffer.from('hello world, text', 'latin1')])],
+		['free then a HEIC ftyp', Buffer.concat([box('free', 8), box('ftyp', 24, Buffer.from('heic\0\0\0\0mif1heic', 'latin1'))])],
+		['a free box too small to be one', Buffer.concat([box('free', 4), box('mdat', 0, Buffer.alloc(24))])],
+	])('refuses %s', (_, bytes) => {
+		expect(sniffFormat(bytes)).toBeUndefined();
+	});
 });
 
 describe('FORMATS', () => {

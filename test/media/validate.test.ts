@@ -288,10 +288,12 @@ describe('checkMedia: voice duration', () => {
 		expect(error).toMatchObject({ limit: '60 s', actual: '74 s' });
 	});
 
-	it('shows enough decimals to tell a value just over the limit from the limit', () => {
+	it('leaves a voice a few hundredths over the limit to WeChat, refusing from 60.5 s (61 s rounded)', () => {
 		const justOver = Buffer.concat([amr(60), amr(0.02).subarray(6)]);
-		expect(violation(candidate('temporary', 'voice', justOver, true)).message).toBe(
-			'voice is 60.02 s long; WeChat allows at most 60 s for voice',
+		expect(checkMedia(candidate('temporary', 'voice', justOver, true)).durationSeconds).toBe(60.02);
+		expect(checkMedia(candidate('temporary', 'voice', amr(60.48), true)).durationSeconds).toBe(60.48);
+		expect(violation(candidate('temporary', 'voice', amr(60.5), true)).message).toBe(
+			'voice is 60.5 s long; WeChat allows at most 60 s for voice',
 		);
 	});
 

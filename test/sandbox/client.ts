@@ -1,5 +1,11 @@
 /** Drives a sandbox in another process (n8n e2e runs, the demo) through its /__sandbox routes. */
-import type { FaultSpec, RequestLogEntry, SandboxConfig, StoredKind } from './types';
+import type {
+	AnswerModes,
+	FaultSpec,
+	RequestLogEntry,
+	SandboxConfig,
+	StoredKind,
+} from './types';
 
 export class SandboxClient {
 	private readonly baseUrl: string;
@@ -54,6 +60,10 @@ export class SandboxClient {
 
 	async configure(config: Partial<SandboxConfig>): Promise<SandboxConfig> {
 		return (await this.call('PATCH', 'config', config)) as SandboxConfig;
+	}
+
+	async setAnswerModes(modes: AnswerModes): Promise<void> {
+		await this.call('PUT', 'answer-modes', modes);
 	}
 
 	async seedHdVoice(bytes?: Buffer): Promise<string> {

@@ -56,7 +56,7 @@ const FORMATS: Record<MediaFormat, FormatInfo> = {
 		contentType: 'audio/mpeg',
 		extension: 'mp3',
 		extensions: ['mp3'],
-		matches: (b) => startsWith(b, 'ID3') || mp3FrameAt(b, 0) !== undefined,
+		matches: (b) => startsWith(b, 'ID3') || firstMp3Frame(b, 0) !== undefined,
 	},
 	amr: {
 		contentType: 'audio/amr',
@@ -80,7 +80,7 @@ const FORMATS: Record<MediaFormat, FormatInfo> = {
 		contentType: 'video/mp4',
 		extension: 'mp4',
 		extensions: ['mp4'],
-		matches: (b) => startsWith(b, 'ftyp', 4),
+		matches: isIsoMedia,
 	},
 };
 
@@ -110,6 +110,24 @@ export const MEDIA_RULES: Record<UploadTarget, Partial<Record<MediaType, MediaRu
 		image: { formats: ['jpeg', 'png'], maxBytes: MB },
 	},
 };
+
+/** QuickTime writes `wide`/`free` (or the movie itself) before or instead of `ftyp`; decoders play it. */
+const QUICKTIME_LEADING_BOXES = ['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot'];
+
+function isIsoMedia(bytes: Buffer): boolean {
+	if (bytes.length < 8) return false;
+	const size = bytes.readUInt32BE(0);
+	const type = bytes.toString('latin1', 4, 8);
+	return QUICKTIME_LEADING_BOXES.includes(type) && (size === 0 || size === 1 || size >= 8);
+}
+
+/**
+ * WeChat states voice limits in whole seconds; a voice counts as too long only when its length,
+ * rounded to whole seconds, is over the limit (an encoder's delay and padding stay under that).
+ */
+export function tooLong(seconds: number, maxSeconds: number): boolean {
+	return Math.round(seconds) > maxSeconds;
+}
 
 export function sniffFormat(bytes: Buffer): MediaFormat | undefined {
 	return (Object.keys(FORMATS) as MediaFormat[]).find((format) => FORMATS[format].matches(bytes));
@@ -169,6 +187,7 @@ interface Mp3Frame {
 	samplesPerFrame: number;
 	/** Where a Xing/Info header would sit: right after the side information. */
 	xingOffset: number;
+	lengthBytes: number;
 }
 
 const MP3_BITRATES_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
@@ -193,12 +212,32 @@ function mp3FrameAt(bytes: Buffer, offset: number): Mp3Frame | undefined {
 	const mpeg1 = version === 3;
 	const mono = bytes[offset + 3] >> 6 === 3;
 	const sideInfoBytes = mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17;
+	const crcBytes = (b1 & 1) === 0 ? 2 : 0;
+	const bitrateKbps = (mpeg1 ? MP3_BITRATES_V1 : MP3_BITRATES_V2)[bitrateIndex];
+	const sampleRate = MP3_SAMPLE_RATES[version][sampleRateIndex];
+	const samplesPerFrame = mpeg1 ? 1152 : 576;
+	const padding = (b2 >> 1) & 1;
 	return {
-		bitrateKbps: (mpeg1 ? MP3_BITRATES_V1 : MP3_BITRATES_V2)[bitrateIndex],
-		sampleRate: MP3_SAMPLE_RATES[version][sampleRateIndex],
-		samplesPerFrame: mpeg1 ? 1152 : 576,
-		xingOffset: 4 + sideInfoBytes,
+		bitrateKbps,
+		sampleRate,
+		samplesPerFrame,
+		xingOffset: 4 + crcBytes + sideInfoBytes,
+		lengthBytes: Math.floor((samplesPerFrame / 8) * bitrateKbps * 1000 / sampleRate) + padding,
 	};
+}
+
+/**
+ * The first layer III frame at or after `from`, as a decoder finds it in a stream that starts with
+ * junk: a sync word whose frame is followed by another frame header (within 64 KB).
+ */
+function firstMp3Frame(bytes: Buffer, from: number): number | undefined {
+	if (mp3FrameAt(bytes, from)) return from;
+	const searchEnd = Math.min(bytes.length, from + 64 * 1024);
+	for (let at = from + 1; at < searchEnd; at++) {
+		const frame = mp3FrameAt(bytes, at);
+		if (frame && mp3FrameAt(bytes, at + frame.lengthBytes)) return at;
+	}
+	return undefined;
 }
 
 function mp3Seconds(bytes: Buffer): number | undefined {
@@ -208,9 +247,8 @@ function mp3Seconds(bytes: Buffer): number | undefined {
 		const hasFooter = (bytes[5] & 0x10) !== 0;
 		start = 10 + tagSize + (hasFooter ? 10 : 0);
 	}
-	// Tolerate padding between the tag and the first frame, as decoders do.
-	const searchEnd = Math.min(bytes.length, start + 64 * 1024);
-	while (start < searchEnd && mp3FrameAt(bytes, start) === undefined) start++;
+	// Tolerate padding or junk before the first frame, as decoders do.
+	start = firstMp3Frame(bytes, start) ?? start;
 	const frame = mp3FrameAt(bytes, start);
 	if (!frame) return undefined;
 

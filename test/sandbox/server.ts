@@ -18,6 +18,7 @@
  *   PATCH  /__sandbox/config                 body Partial<SandboxConfig> → the SandboxConfig in force
  *   POST   /__sandbox/hd-voice               body: raw speex bytes (empty = a built-in sample) → {media_id}
  *   GET    /__sandbox/stored/KIND/MEDIA_ID   the stored record (Buffers as base64 strings) or 404
+ *   PUT    /__sandbox/answer-modes           body AnswerModes: how answers are relabelled/compressed
  */
 import {
 	createServer,
@@ -28,6 +29,7 @@ import {
 } from 'http';
 import type { AddressInfo, Socket } from 'net';
 
+import { applyAnswerModes, validAnswerModes, type AnswerModes } from './answer-modes';
 import { errorMessage, WeixinError } from './errors';
 import { multipartBoundary, parseMultipart } from './multipart';
 import { findRoute, type Answer, type Route, type RouteContext } from './routes';
@@ -72,11 +74,16 @@ class WeixinSandbox implements Sandbox {
 	private faults: QueuedFault[] = [];
 	private requestLog: RequestLogEntry[] = [];
 	private latencyMs = 0;
+	private answerModes: AnswerModes = {};
 	private clockOffsetSeconds = 0;
 	private closed = false;
 
 	constructor(private readonly host: string) {
 		this.server = createServer((request, response) => this.dispatch(request, response));
+		// Node's default of 5 s lets an idle keep-alive socket close just as a client (fetch in the
+		// tests, on a loaded machine) reuses it for a large POST, which then fails with ECONNRESET.
+		// WeChat's front ends, like most (nginx: 75 s), keep idle connections far longer.
+		this.server.keepAliveTimeout = 60_000;
 		this.server.on('connection', (socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
@@ -108,6 +115,7 @@ class WeixinSandbox implements Sandbox {
 		this.config = { ...DEFAULT_CONFIG };
 		this.faults = [];
 		this.requestLog = [];
+		this.answerModes = {};
 		// Latency survives: it belongs to whoever started the sandbox (cli --latency), not to a test.
 		this.clockOffsetSeconds = 0;
 	}
@@ -158,6 +166,10 @@ class WeixinSandbox implements Sandbox {
 			if (!(key in DEFAULT_CONFIG)) throw new Error(`unknown sandbox setting ${key}`);
 		}
 		this.config = { ...this.config, ...config };
+	}
+
+	setAnswerModes(modes: AnswerModes): void {
+		this.answerModes = validAnswerModes(modes);
 	}
 
 	seedHdVoice(bytes: Buffer = SAMPLE_SPEEX): string {
@@ -221,14 +233,21 @@ class WeixinSandbox implements Sandbox {
 			this.applyFault(fault.spec, response, entry);
 			return;
 		}
-		const answer = this.answer(route, request, url, body);
+		const answer = this.answer(route, request, url, body, entry);
+		const modes = {
+			pathname: url.pathname,
+			acceptEncoding: request.headers['accept-encoding'],
+			isFile: answer.kind === 'file',
+			isDownloadJson:
+				route?.fileAnswers === true && (answer.kind === 'json' || (answer.kind === 'text' && answer.status === 200)),
+		};
 		if (answer.kind === 'file' && fault) {
 			this.consume(fault);
 			entry.fault = 'truncate';
-			this.send(response, answer, entry, true);
+			this.send(response, answer, entry, true, modes);
 			return;
 		}
-		this.send(response, answer, entry, false);
+		this.send(response, answer, entry, false, modes);
 	}
 
 	private answer(
@@ -236,7 +255,9 @@ class WeixinSandbox implements Sandbox {
 		request: IncomingMessage,
 		url: URL,
 		body: Buffer,
+		entry: RequestLogEntry,
 	): Answer {
+		if (route?.tokenCall) entry.appId = requestedAppId(url, entry.body);
 		if (!route) return { kind: 'text', status: 404, contentType: 'text/html', text: httpPage(404) };
 		const context: RouteContext = {
 			method: request.method ?? 'GET',
@@ -253,7 +274,7 @@ class WeixinSandbox implements Sandbox {
 		};
 		try {
 			if (!route.tokenCall && !route.public) {
-				this.tokens.check(url.searchParams.get('access_token') ?? undefined);
+				entry.appId = this.tokens.check(url.searchParams.get('access_token') ?? undefined);
 			}
 			if (route.postOnly && context.method !== 'POST') throw new WeixinError(43002);
 			return route.handle(context);
@@ -274,13 +295,16 @@ class WeixinSandbox implements Sandbox {
 		}
 	}
 
+	/** `modes` (absent for faults) applies the answer modes in force; see answer-modes.ts. */
 	private send(
 		response: ServerResponse,
 		answer: Answer,
 		entry: RequestLogEntry,
 		truncate: boolean,
+		modes?: Parameters<typeof applyAnswerModes>[1],
 	) {
 		entry.status = answer.kind === 'text' ? answer.status : 200;
+		let outgoing: { headers: Record<string, string | number>; body: Buffer };
 		if (answer.kind === 'file') {
 			const headers: Record<string, string | number> = {
 				'Content-Type': answer.contentType,
@@ -288,25 +312,28 @@ class WeixinSandbox implements Sandbox {
 				'Content-Length': answer.bytes.length,
 			};
 			if (answer.disposition) headers['Content-disposition'] = answer.disposition;
-			response.writeHead(200, headers);
-			if (!truncate) {
-				response.end(answer.bytes);
-				return;
-			}
-			// The full Content-Length is promised, half the bytes arrive, then the line goes dead.
-			response.flushHeaders();
-			response.write(answer.bytes.subarray(0, Math.floor(answer.bytes.length / 2)), () =>
-				response.destroy(),
-			);
+			outgoing = { headers, body: answer.bytes };
+		} else {
+			const text = answer.kind === 'json' ? JSON.stringify(answer.body) : answer.text;
+			entry.errcode = errcodeIn(text);
+			const body = Buffer.from(text, 'utf8');
+			const headers = {
+				'Content-Type': answer.kind === 'json' ? JSON_CONTENT_TYPE : answer.contentType,
+				'Content-Length': body.length,
+			};
+			outgoing = { headers, body };
+		}
+		if (modes) outgoing = applyAnswerModes(this.answerModes, modes, outgoing);
+		response.writeHead(entry.status, outgoing.headers);
+		if (!truncate) {
+			response.end(outgoing.body);
 			return;
 		}
-		const text = answer.kind === 'json' ? JSON.stringify(answer.body) : answer.text;
-		entry.errcode = errcodeIn(text);
-		response.writeHead(entry.status, {
-			'Content-Type': answer.kind === 'json' ? JSON_CONTENT_TYPE : answer.contentType,
-			'Content-Length': Buffer.byteLength(text),
-		});
-		response.end(text);
+		// The full Content-Length is promised, half the bytes arrive, then the line goes dead.
+		response.flushHeaders();
+		response.write(outgoing.body.subarray(0, Math.floor(outgoing.body.length / 2)), () =>
+			response.destroy(),
+		);
 	}
 
 	/** The first queued fault for this path; truncate only counts where a file may come back. */
@@ -421,6 +448,9 @@ class WeixinSandbox implements Sandbox {
 				case 'PATCH config':
 					this.configure(input());
 					return reply(200, this.config);
+				case 'PUT answer-modes':
+					this.setAnswerModes(input());
+					return reply(200, { ok: true });
 				case 'POST hd-voice':
 					return reply(200, { media_id: this.seedHdVoice(body.length > 0 ? body : undefined) });
 				default:
@@ -446,6 +476,13 @@ function redactedQuery(params: URLSearchParams): Record<string, string> {
 	for (const [key, value] of params)
 		query[key] = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : value;
 	return query;
+}
+
+/** The appid a token call names, in its query (classic) or its JSON body (stable). */
+function requestedAppId(url: URL, loggedBody: unknown): string | undefined {
+	const fromBody = (loggedBody as { appid?: unknown } | undefined)?.appid;
+	const appId = url.searchParams.get('appid') ?? fromBody;
+	return typeof appId === 'string' && appId !== '' ? appId : undefined;
 }
 
 function redactSecrets(value: unknown): unknown {

@@ -1,9 +1,21 @@
 /** Public types of the Weixin sandbox; the shapes other helpers and tests code against. */
+import type { AnswerModes } from './answer-modes';
 
 export const SANDBOX_APP = {
 	appId: 'wx5a9d0c4e7b1f2a36',
 	appSecret: '3f9c2e71a8d44b0e96c5f1d27ab8e403',
 } as const;
+
+/** A second account the sandbox knows, for tests where a credential is edited from one AppID to another. */
+export const SANDBOX_SECOND_APP = {
+	appId: 'wx71c3e5a0d92b8f14',
+	appSecret: 'a81d5c03f7e2496b8c0d1e5f2a7b9c46',
+} as const;
+
+export const SANDBOX_APPS: ReadonlyArray<{ appId: string; appSecret: string }> = [
+	SANDBOX_APP,
+	SANDBOX_SECOND_APP,
+];
 
 export interface SandboxOptions {
 	/** 0 (the default) picks a free port. */
@@ -23,6 +35,12 @@ export interface SandboxConfig {
 	ipWhitelisted: boolean;
 	/** How long the previous classic token stays valid after a new one is issued. */
 	classicOverlapSeconds: number;
+	/**
+	 * How long after the documented renewal point (300 s before expiry) stable_token still hands out the
+	 * old token. 0 (the default) is the documented behaviour; more models a renewal that reaches callers
+	 * late, so that a caller is handed a token with 300 s or less to live.
+	 */
+	stableRenewalLagSeconds: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
@@ -31,6 +49,7 @@ export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
 	publishOutcome: 'success',
 	ipWhitelisted: true,
 	classicOverlapSeconds: 300,
+	stableRenewalLagSeconds: 0,
 };
 
 export type FaultSpec = {
@@ -61,6 +80,8 @@ export interface RequestLogEntry {
 	/** access_token and secret values are replaced by '***'. */
 	query: Record<string, string>;
 	tokenCall: boolean;
+	/** The account the call acted for: the token call's appid, or the owner of the access_token sent. */
+	appId?: string;
 	/** HTTP status sent; 0 when no answer was sent (drop, hang). */
 	status: number;
 	errcode?: number;
@@ -71,6 +92,8 @@ export interface RequestLogEntry {
 }
 
 export type StoredKind = 'temporary' | 'permanent' | 'draft';
+
+export type { AnswerModes };
 
 export interface Sandbox {
 	/** Base URL such as http://127.0.0.1:43123: the credential's "API base URL". */
@@ -93,6 +116,11 @@ export interface Sandbox {
 	tokenCalls(): number;
 	clearLog(): void;
 	configure(config: Partial<SandboxConfig>): void;
+	/**
+	 * Relabels, unnames or compresses answers from now on (replacing earlier modes; `{}` for none), as
+	 * WeChat, proxies and CDNs do; reset() clears them.
+	 */
+	setAnswerModes(modes: AnswerModes): void;
 	/** Stores a voice as if recorded by the JS-SDK; returns its media_id for media/get/jssdk. */
 	seedHdVoice(bytes?: Buffer): string;
 	stored(kind: StoredKind, mediaId: string): unknown;

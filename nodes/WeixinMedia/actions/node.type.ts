@@ -6,8 +6,8 @@ export type WeixinMediaMap = {
 	permanentMaterial: 'add' | 'get' | 'deleteMaterial' | 'getCount' | 'getMany';
 	articleImage: 'upload';
 	news: 'create';
-	draft: 'create' | 'get';
-	publish: 'submit' | 'getStatus';
+	draft: 'create' | 'get' | 'update' | 'deleteDraft' | 'getMany' | 'getCount';
+	publish: 'submit' | 'getStatus' | 'getMany' | 'getArticle' | 'deleteArticle';
 };
 
 export type WeixinMediaResource = keyof WeixinMediaMap;

@@ -3,7 +3,7 @@
  * structure does not give a trustworthy answer: a wrong duration would let a long file through or
  * refuse a short one, while undefined only leaves the check to WeChat.
  */
-import { isMpegAudioFrameHeader, type MediaFormat } from './formats';
+import { firstMpegFrame, readMpegFrame, type MediaFormat, type MpegFrame } from './formats';
 
 export function voiceDurationSeconds(format: MediaFormat, bytes: Buffer): number | undefined {
 	switch (format) {
@@ -82,38 +82,6 @@ function amrDuration(bytes: Buffer): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // MP3: MPEG-1, 2 and 2.5 audio, layer III (and layer II, which the sniffer also accepts).
 
-interface MpegFrame {
-	length: number;
-	samples: number;
-	sampleRate: number;
-	mono: boolean;
-	mpeg1: boolean;
-}
-
-const MPEG_SAMPLE_RATES: Record<number, number[]> = {
-	0b11: [44100, 48000, 32000],
-	0b10: [22050, 24000, 16000],
-	0b00: [11025, 12000, 8000],
-};
-const KBPS_MPEG1_LAYER3 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
-const KBPS_MPEG1_LAYER2 = [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384];
-const KBPS_MPEG2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-
-function readMpegFrame(bytes: Buffer, at: number): MpegFrame | undefined {
-	if (!isMpegAudioFrameHeader(bytes, at)) return undefined;
-	const versionBits = (bytes[at + 1] >> 3) & 0x03;
-	const layer3 = ((bytes[at + 1] >> 1) & 0x03) === 0b01;
-	const mpeg1 = versionBits === 0b11;
-	const kbpsTable = !mpeg1 ? KBPS_MPEG2 : layer3 ? KBPS_MPEG1_LAYER3 : KBPS_MPEG1_LAYER2;
-	const bitrate = kbpsTable[bytes[at + 2] >> 4] * 1000;
-	const sampleRate = MPEG_SAMPLE_RATES[versionBits][(bytes[at + 2] >> 2) & 0x03];
-	const padding = (bytes[at + 2] >> 1) & 0x01;
-	// Layer III outside MPEG-1 halves the samples per frame (and so the bytes per frame).
-	const samples = layer3 && !mpeg1 ? 576 : 1152;
-	const length = Math.floor(((samples / 8) * bitrate) / sampleRate) + padding;
-	return { length, samples, sampleRate, mono: bytes[at + 3] >> 6 === 0b11, mpeg1 };
-}
-
 /** Bytes taken by the ID3v2 tags at the start (there may be several, each with a footer or not). */
 function id3v2Length(bytes: Buffer): number {
 	let offset = 0;
@@ -127,26 +95,47 @@ function id3v2Length(bytes: Buffer): number {
 	return offset;
 }
 
-/** The frame count a Xing/Info or VBRI header in the first frame states, if there is one. */
-function taggedFrameCount(
-	bytes: Buffer,
-	at: number,
-	frame: MpegFrame,
-): { frames?: number; isTag: boolean } {
+interface MpegTag {
+	isTag: boolean;
+	/** Audio frames, the tag frame not included. */
+	frames?: number;
+	/** Samples the encoder put before the audio and after it to fill the last frame (LAME tag). */
+	trimmedSamples?: number;
+}
+
+/**
+ * A Xing/Info (with LAME's extension, when present) or VBRI header in the first frame: the frame
+ * count, and from LAME the encoder delay and padding that decoders drop, so a 60.00 s source reads
+ * as 60.00 s rather than the 60.03..60.2 s its whole frames last.
+ */
+function readMpegTag(bytes: Buffer, at: number, frame: MpegFrame): MpegTag {
 	const sideInfo = frame.mpeg1 ? (frame.mono ? 17 : 32) : frame.mono ? 9 : 17;
-	const xingAt = at + 4 + sideInfo;
+	const xingAt = at + 4 + (frame.crc ? 2 : 0) + sideInfo;
 	const xingId = bytes.toString('latin1', xingAt, xingAt + 4);
 	if ((xingId === 'Xing' || xingId === 'Info') && bytes.length >= xingAt + 8) {
-		const framesPresent = (bytes.readUInt32BE(xingAt + 4) & 0x1) !== 0;
+		const flags = bytes.readUInt32BE(xingAt + 4);
+		const framesPresent = (flags & 0x1) !== 0;
 		const frames =
 			framesPresent && bytes.length >= xingAt + 12 ? bytes.readUInt32BE(xingAt + 8) : undefined;
-		return { frames, isTag: true };
+		// The optional fields: frames, bytes, 100-byte seek table, quality; then LAME's extension.
+		const lameAt =
+			xingAt + 8 + (flags & 0x1 ? 4 : 0) + (flags & 0x2 ? 4 : 0) + (flags & 0x4 ? 100 : 0) + (flags & 0x8 ? 4 : 0);
+		return { frames, isTag: true, trimmedSamples: lameTrim(bytes, lameAt) };
 	}
 	const vbriAt = at + 36;
 	if (bytes.toString('latin1', vbriAt, vbriAt + 4) === 'VBRI' && bytes.length >= vbriAt + 18) {
 		return { frames: bytes.readUInt32BE(vbriAt + 14), isTag: true };
 	}
 	return { isTag: false };
+}
+
+/** Encoder delay + padding from a LAME extension (LAME, and ffmpeg's "Lavc"/"Lavf"), within the frame. */
+function lameTrim(bytes: Buffer, lameAt: number): number | undefined {
+	if (bytes.length < lameAt + 24) return undefined;
+	// A 9-byte encoder string, then 12 bytes of flags and gains, then delay and padding, 12 bits each.
+	if (!/^(LAME|Lav[cf]|L3\.9)/.test(bytes.toString('latin1', lameAt, lameAt + 4))) return undefined;
+	const packed = bytes.readUIntBE(lameAt + 21, 3);
+	return (packed >> 12) + (packed & 0xfff);
 }
 
 /** Data that may follow the last frame without making the walk untrustworthy. */
@@ -161,11 +150,14 @@ function isKnownTrailer(rest: Buffer): boolean {
 }
 
 function mp3Duration(bytes: Buffer): number | undefined {
-	let offset = id3v2Length(bytes);
-	const first = readMpegFrame(bytes, offset);
-	if (!first) return undefined;
-	const tag = taggedFrameCount(bytes, offset, first);
-	if (tag.frames !== undefined) return (tag.frames * first.samples) / first.sampleRate;
+	let offset = firstMpegFrame(bytes, id3v2Length(bytes));
+	if (offset === undefined) return undefined;
+	const first = readMpegFrame(bytes, offset) as MpegFrame;
+	const tag = readMpegTag(bytes, offset, first);
+	if (tag.frames !== undefined) {
+		const samples = tag.frames * first.samples - (tag.trimmedSamples ?? 0);
+		return Math.max(0, samples) / first.sampleRate;
+	}
 	// The Xing/VBRI frame itself carries no audio.
 	if (tag.isTag) offset += first.length;
 

@@ -168,6 +168,16 @@ function checkFormat(rule: MediaRule, head: Buffer, what: string): MediaFormat {
 }
 
 /**
+ * WeChat states the voice limit in whole seconds and does not say how it measures; encoders add up to
+ * ~0.2 s of delay and padding that a file without a LAME tag cannot subtract. So only a voice that
+ * rounds to more than the limit is refused here; a few hundredths over are left to WeChat, since
+ * refusing a file WeChat takes is worse than letting WeChat refuse it.
+ */
+function clearlyLonger(seconds: number, limit: number): boolean {
+	return Math.round(seconds) > limit;
+}
+
+/**
  * Checks a file against WeChat's rules for the store and type, in this order: empty, size, format
  * recognised, format allowed, voice duration (only with `whole`, and only when it can be read).
  * Returns the format with its extension and MIME type (WeChat wants a filename that matches the
@@ -188,7 +198,7 @@ export function checkMedia(candidate: MediaCandidate): CheckedMedia {
 
 	if (rule.maxDurationSeconds === undefined || !whole) return { format, extension, mimeType };
 	const durationSeconds = voiceDurationSeconds(format, whole);
-	if (durationSeconds !== undefined && durationSeconds > rule.maxDurationSeconds) {
+	if (durationSeconds !== undefined && clearlyLonger(durationSeconds, rule.maxDurationSeconds)) {
 		const limit = `${rule.maxDurationSeconds} s`;
 		const actual = secondsText(durationSeconds, rule.maxDurationSeconds);
 		throw new MediaRuleViolation(

@@ -20,10 +20,12 @@ import { type RetryPolicy, withBusyRetry, withTransportRetry } from './retry';
 import {
 	CREDENTIAL_TYPE,
 	DEFAULT_TIMEOUT_MS,
-	markTokenRejected,
+	ForcedRefreshNeeded,
 	normaliseCredentials,
+	prepareForcedRefresh,
+	settleRejectedToken,
 	tokenInUse,
-	useTimeoutForTokenRequests,
+	withTokenCallTimeout,
 	type WeixinCredentials,
 } from './token';
 
@@ -68,6 +70,11 @@ async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials
 	return await credentials;
 }
 
+/** What n8n's credential store holds now: read afresh (n8n reads its database on every call). */
+async function readStoredCredentials(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+	return normaliseCredentials(await ctx.getCredentials(CREDENTIAL_TYPE));
+}
+
 function endpointName(path: string): string {
 	return path.replace(/^\/cgi-bin\//, '');
 }
@@ -77,7 +84,8 @@ function endpointName(path: string): string {
  * non-zero errcode. Owns the rules every call shares:
  * - errcode -1: retried with backoff (withBusyRetry);
  * - 40001/40014/42001: the token that request carried is marked rejected, and the call is sent once
- *   more; the retry goes through n8n's credential refresh, never more than once;
+ *   more, with the token n8n's credential store holds now or else through n8n's credential refresh;
+ *   a forced refresh only after the store was read again (see prepareForcedRefresh);
  * - transport failures: retried per the call's policy (withTransportRetry);
  * - every error leaves as an n8n error naming the item, with secrets redacted.
  */
@@ -91,8 +99,9 @@ async function callWeixin<T>(
 	const endpoint = endpointName(request.path);
 	try {
 		const credentials = await credentialsFor(ctx);
-		useTimeoutForTokenRequests(credentials, timeoutFor(ctx));
+		const readStore = async () => await readStoredCredentials(ctx);
 		let tokenRefreshed = false;
+		let forcedRefreshPrepared = false;
 		return await withBusyRetry(async () => {
 			for (;;) {
 				const qs: IDataObject = { ...request.qs };
@@ -119,11 +128,20 @@ async function callWeixin<T>(
 					});
 				} catch (error) {
 					const weixinError = findWeixinError(error);
-					const errcode = weixinError?.details.errcode;
+					// nothing was sent: the refresh needs a forced token call, allowed once the store is re-read
+					if (weixinError instanceof ForcedRefreshNeeded && !forcedRefreshPrepared) {
+						forcedRefreshPrepared = true;
+						await prepareForcedRefresh(credentials, readStore);
+						continue;
+					}
+					// a token call's own errcodes (classic 40001 = wrong AppSecret) are no rejected token
+					const errcode = weixinError?.details.fromTokenCall ? undefined : weixinError?.details.errcode;
 					const usedToken = qs.access_token;
 					if (errcode !== undefined && TOKEN_ERRCODES.has(errcode) && !tokenRefreshed) {
 						tokenRefreshed = true;
-						if (typeof usedToken === 'string') markTokenRejected(credentials, usedToken);
+						if (typeof usedToken === 'string') {
+							await settleRejectedToken(credentials, usedToken, errcode, readStore);
+						}
 						continue;
 					}
 					throw error;
@@ -152,11 +170,14 @@ async function send(
 		options.qs.access_token = token;
 		return (await ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
 	}
-	return (await ctx.helpers.httpRequestWithAuthentication.call(
-		ctx,
-		CREDENTIAL_TYPE,
-		options,
-	)) as IN8nHttpFullResponse;
+	// a token call made on the way takes this run's Timeout option
+	return await withTokenCallTimeout(timeoutFor(ctx), async () => {
+		return (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			CREDENTIAL_TYPE,
+			options,
+		)) as IN8nHttpFullResponse;
+	});
 }
 
 function checkErrcode(endpoint: string, body: IDataObject): IDataObject {

@@ -17,8 +17,12 @@ export interface DownloadTarget {
 	fallbackFileName: string;
 }
 
-/** WeChat's JSON answers (errors, video URLs) are tiny; anything larger is not one of them. */
-const MAX_JSON_ANSWER_BYTES = 1024 * 1024;
+/**
+ * The largest JSON answer accepted. Most are tiny (errors, video URLs), but get_material for news
+ * carries up to 8 articles whose content may each be just under 1 MB, which JSON escaping can double
+ * (`\"`, `\uXXXX`), plus titles, digests and URLs: 8 × 2 MB and room for the rest.
+ */
+const MAX_JSON_ANSWER_BYTES = 20 * 1024 * 1024;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -32,8 +36,13 @@ function header(headers: Headers, name: string): string {
 }
 
 /**
- * Yields the body's chunks, failing when the connection goes quiet for `idleTimeoutMs` or the body ends
- * short of its Content-Length (a truncated file must never be stored as if whole).
+ * Yields the body's chunks, failing when the connection goes quiet for `idleTimeoutMs` or breaks off
+ * (a truncated file must never be stored as if whole).
+ *
+ * The count is not compared with Content-Length at the end: Node's HTTP client already fails a body
+ * that closes before its Content-Length, and when a proxy or CDN compressed the answer, axios decodes
+ * it and drops Content-Encoding while Content-Length stays the compressed size (the decoder itself
+ * fails a compressed body cut short). Content-Length only explains how much of a broken file came.
  */
 async function* guardedChunks(
 	iterator: AsyncIterator<Buffer>,
@@ -46,24 +55,29 @@ async function* guardedChunks(
 		progress.bytes += chunk.length;
 		yield chunk;
 	}
-	const cutShort = () =>
-		new InterruptedTransfer(
-			`the download was cut short: ${progress.bytes} of ${expectedBytes} bytes arrived`,
-		);
 	for (;;) {
 		let next: IteratorResult<Buffer>;
 		try {
 			next = await nextWithin(iterator, idleTimeoutMs);
 		} catch (error) {
-			// A connection closed mid-body is best explained by how much of the file arrived.
-			const closed = error instanceof InterruptedTransfer && !/stalled/.test(error.message);
-			throw closed && expectedBytes !== undefined ? cutShort() : error;
+			throw explainBreak(error, progress.bytes, expectedBytes);
 		}
 		if (next.done) break;
 		progress.bytes += next.value.length;
 		yield next.value;
 	}
-	if (expectedBytes !== undefined && progress.bytes !== expectedBytes) throw cutShort();
+}
+
+/**
+ * A connection closed mid-body is best explained by how much of the file arrived (unless more arrived
+ * than Content-Length: a decoded body, whose count says nothing).
+ */
+function explainBreak(error: unknown, received: number, expectedBytes: number | undefined): unknown {
+	const closed = error instanceof InterruptedTransfer && !/stalled/.test(error.message);
+	if (!closed || expectedBytes === undefined || received >= expectedBytes) return error;
+	return new InterruptedTransfer(
+		`the download was cut short: ${received} of ${expectedBytes} bytes arrived`,
+	);
 }
 
 async function nextWithin(
@@ -86,28 +100,47 @@ async function nextWithin(
 	}
 }
 
-async function readAll(iterator: AsyncIterator<Buffer>, first: Buffer[], timeoutMs: number) {
+/** Reads on until the body ends or passes `limit` bytes; `ended` says which. */
+async function readUpTo(
+	iterator: AsyncIterator<Buffer>,
+	first: Buffer[],
+	limit: number,
+	timeoutMs: number,
+): Promise<{ chunks: Buffer[]; ended: boolean }> {
 	const chunks = [...first];
 	let size = chunks.reduce((total, chunk) => total + chunk.length, 0);
-	for (;;) {
+	while (size <= limit) {
 		const next = await nextWithin(iterator, timeoutMs);
-		if (next.done) break;
+		if (next.done) return { chunks, ended: true };
 		chunks.push(next.value);
 		size += next.value.length;
-		if (size > MAX_JSON_ANSWER_BYTES) {
-			throw new WeixinError('WeChat sent a JSON answer larger than 1 MB; it is not one WeChat sends.');
-		}
 	}
-	return Buffer.concat(chunks);
+	return { chunks, ended: false };
 }
 
 function looksLikeJson(head: Buffer): boolean {
 	return /^\s*\{/.test(head.toString('latin1'));
 }
 
+/** The body as a JSON object, or undefined when it is not one (WeChat's answers are objects). */
+function parseJsonObject(bytes: Buffer): IDataObject | undefined {
+	try {
+		const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+		return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+			? (parsed as IDataObject)
+			: undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /**
- * Tells a file from a JSON answer by Content-Type and by the first bytes: WeChat sends errors as
- * HTTP 200 JSON from the same endpoints that send files, sometimes labelled text/plain.
+ * Tells a file from a JSON answer by the bytes first: WeChat sends errors as HTTP 200 JSON from the
+ * same endpoints that send files, and labels files and JSON alike as text/plain at times.
+ * - known media magic: a file, whatever the Content-Type says;
+ * - a body that parses as a JSON object: JSON, whatever the Content-Type says;
+ * - otherwise a text or JSON Content-Type is an error (neither a file nor JSON), and anything else is a
+ *   file of a format the node does not know (kept with the server's type).
  */
 export async function classifyDownload(
 	response: IN8nHttpFullResponse,
@@ -116,10 +149,17 @@ export async function classifyDownload(
 	const headers = response.headers as Headers;
 	const stream = response.body as Readable;
 	const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+	const lengthHeader = header(headers, 'content-length');
+	const expectedBytes = lengthHeader === '' ? undefined : Number(lengthHeader);
 	const first: Buffer[] = [];
 	let peeked = 0;
 	while (peeked < SNIFF_BYTES) {
-		const next = await nextWithin(iterator, idleTimeoutMs);
+		let next: IteratorResult<Buffer>;
+		try {
+			next = await nextWithin(iterator, idleTimeoutMs);
+		} catch (error) {
+			throw explainBreak(error, peeked, expectedBytes);
+		}
 		if (next.done) break;
 		first.push(next.value);
 		peeked += next.value.length;
@@ -127,22 +167,35 @@ export async function classifyDownload(
 	const head = Buffer.concat(first);
 	const contentType = header(headers, 'content-type').toLowerCase();
 	const declaredText = /json|^text\//.test(contentType);
-	if (declaredText || (looksLikeJson(head) && sniffFormat(head) === undefined)) {
-		const text = (await readAll(iterator, first, idleTimeoutMs)).toString('utf8');
-		try {
-			return { kind: 'json', json: JSON.parse(text) as IDataObject };
-		} catch {
+	let leading = first;
+	if (sniffFormat(head) === undefined && (declaredText || looksLikeJson(head))) {
+		const read = await readUpTo(iterator, first, MAX_JSON_ANSWER_BYTES, idleTimeoutMs);
+		const json = read.ended ? parseJsonObject(Buffer.concat(read.chunks)) : undefined;
+		if (json) return { kind: 'json', json };
+		if (declaredText) {
+			const size = read.ended
+				? `${read.chunks.reduce((total, chunk) => total + chunk.length, 0)} bytes`
+				: `over ${MAX_JSON_ANSWER_BYTES / 1024 / 1024} MB`;
 			throw new WeixinError(
-				`WeChat answered with ${contentType || 'text'} that is not JSON (${text.length} characters) where a file or JSON was expected.`,
+				`WeChat answered with ${contentType.split(';')[0]} that is neither JSON nor a media file it sends (${size}, ${describeStart(head)}).`,
 			);
 		}
+		// Declared binary and not JSON: a file of a format the node does not know.
+		leading = read.chunks;
 	}
-	const lengthHeader = header(headers, 'content-length');
-	const expectedBytes = lengthHeader === '' ? undefined : Number(lengthHeader);
 	const progress = { bytes: 0 };
-	const chunks = guardedChunks(iterator, first, expectedBytes, idleTimeoutMs, progress);
+	const chunks = guardedChunks(iterator, leading, expectedBytes, idleTimeoutMs, progress);
 	const body = Readable.from(chunks, { objectMode: false });
 	return { kind: 'file', head, body, headers, progress };
+}
+
+/** How a text answer starts, for error messages: its first characters, or its first bytes in hex. */
+function describeStart(head: Buffer): string {
+	const text = head.toString('utf8', 0, 40);
+	if (/^[^\u0000-\u0008\u000e-\u001f\u007f\ufffd]*$/.test(text)) {
+		return `starting with "${text.replace(/\s+/g, ' ')}"`;
+	}
+	return `starting with bytes ${[...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
 /** `filename*` (RFC 5987, UTF-8) wins over `filename`; path parts are dropped. */

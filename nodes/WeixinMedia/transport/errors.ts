@@ -65,6 +65,9 @@ const OUTCOME_CHECKS: Record<string, string> = {
 		'Look in the draft box of the WeChat admin before creating it again; a second call would create a second draft.',
 	'freepublish/submit':
 		'Look at the publishing records in the WeChat admin before submitting again; a second submit would publish the post twice.',
+	'draft/delete': 'Check with Draft → Get: errcode 40007 means the draft is gone.',
+	'freepublish/delete':
+		'Check with Publish → Get Article: articles that are gone show is_deleted true.',
 };
 
 export function outcomeCheckFor(endpoint: string): string {
@@ -88,6 +91,11 @@ export class WeixinError extends Error {
 			/** true when a write may have reached WeChat although no answer came back */
 			outcomeUnknown?: boolean;
 			hint?: string;
+			/**
+			 * Raised by a token call: its errcode describes the credential, not a token an API call carried,
+			 * and its retries are spent.
+			 */
+			fromTokenCall?: boolean;
 		} = {},
 	) {
 		super(redact(message));

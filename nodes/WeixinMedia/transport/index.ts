@@ -8,6 +8,7 @@ export {
 	type DownloadResult,
 	type WeixinRequest,
 } from './client';
+export { InternalHostAllowance } from './addresses';
 export type { DownloadTarget } from './download';
 export {
 	ExternalFetchError,

@@ -31,7 +31,9 @@ export async function withBusyRetry<T>(attempt: () => Promise<T>): Promise<T> {
 		try {
 			return await attempt();
 		} catch (error) {
-			const busy = findWeixinError(error)?.details.errcode === SYSTEM_BUSY_ERRCODE;
+			const details = findWeixinError(error)?.details;
+			// A token call's -1 was already retried under the token-call policy.
+			const busy = details?.errcode === SYSTEM_BUSY_ERRCODE && !details.fromTokenCall;
 			if (!busy || retry >= BUSY_RETRY_DELAYS_MS.length) throw error;
 			await sleep(backoff(BUSY_RETRY_DELAYS_MS, retry));
 		}

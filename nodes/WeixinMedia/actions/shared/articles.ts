@@ -1,16 +1,22 @@
 /**
- * Articles for News → Create (material/add_news) and Draft → Create (draft/add): read from the UI or
- * from JSON, checked as WeChat would check them, covers and images uploaded, then sent.
+ * Articles for News → Create (material/add_news), Draft → Create (draft/add) and Draft → Update
+ * (draft/update): read from the UI or from JSON, checked as WeChat would check them, covers and
+ * images uploaded, then sent.
  */
 import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { fieldError } from '../../descriptions/validation';
 import { prepareUpload, type UploadSource } from '../../media/source';
-import { weixinRequest } from '../../transport';
+import { weixinRequest, type RetryPolicy } from '../../transport';
 import { addPermanentMaterial } from '../permanentMaterial/add.operation';
-import { ImageRehosting, UnhostableImage, type UnhostableImages } from './imageRehosting';
-import { replaceImageSources } from './imgTags';
+import {
+	ImageRehosting,
+	UnhostableImage,
+	type RehostedImage,
+	type UnhostableImages,
+} from './imageRehosting';
+import { replaceImageSources, visibleTextLength } from './imgTags';
 
 export type ArticleResource = 'news' | 'draft';
 
@@ -32,6 +38,13 @@ const COMMON_KEYS = [
 ] as const;
 
 type ArticleKey = (typeof COMMON_KEYS)[number] | (typeof DRAFT_ONLY_KEYS)[number];
+
+/**
+ * Fields WeChat hands out but does not take: Draft → Get's output carries them, and a user feeding it
+ * back must not be refused for them. Any other field is passed on as given (WeChat adds fields, such
+ * as cover_info and product_info, faster than this node could list them).
+ */
+const READ_ONLY_KEYS = ['url', 'thumb_url', 'is_deleted'];
 
 /** The UI's names for WeChat's fields, so an error points at the field the user sees. */
 const UI_LABELS: Record<ArticleKey, string> = {
@@ -109,7 +122,10 @@ function fromFields(entry: IDataObject, resource: ArticleResource): IDataObject 
 	return article;
 }
 
-/** Accepts an array of articles, `{articles: [...]}` as WeChat's own body has it, or one article. */
+/**
+ * Accepts an array of articles, `{articles: [...]}` as WeChat's own body has it, `{news_item: [...]}`
+ * as Draft → Get and Permanent Material → Get answer, or one article.
+ */
 function fromJson(value: unknown): unknown[] {
 	let parsed = value;
 	if (typeof value === 'string') {
@@ -121,8 +137,9 @@ function fromJson(value: unknown): unknown[] {
 	}
 	if (Array.isArray(parsed)) return parsed;
 	if (parsed && typeof parsed === 'object') {
-		const articles = (parsed as IDataObject).articles;
-		return Array.isArray(articles) ? articles : [parsed];
+		const { articles, news_item: newsItem } = parsed as IDataObject;
+		if (Array.isArray(articles)) return articles;
+		return Array.isArray(newsItem) ? newsItem : [parsed];
 	}
 	throw new ArticleProblem('must be an array of article objects');
 }
@@ -130,9 +147,9 @@ function fromJson(value: unknown): unknown[] {
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-/** Text is counted without markup; the byte limit weighs the whole HTML. */
+/** Text is counted as the reader sees it (see visibleTextLength); the byte limit weighs the whole HTML. */
 function contentLimitProblem(content: string): string | undefined {
-	const characters = [...content.replace(/<[^>]*>/g, '')].length;
+	const characters = visibleTextLength(content);
 	if (characters >= MAX_CONTENT_CHARACTERS) {
 		return `has ${characters.toLocaleString(
 			'en-US',
@@ -147,21 +164,29 @@ function contentLimitProblem(content: string): string | undefined {
 	return undefined;
 }
 
+const FAMILIAR_KEYS: readonly string[] = [...COMMON_KEYS, ...DRAFT_ONLY_KEYS];
+
+/** Checks one article; a problem with a missing field names the fields it did not recognise (typos). */
 function checkArticle(raw: unknown, resource: ArticleResource, mode: InputMode): CheckedArticle {
 	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
 		throw new ArticleProblem('is not an object with article fields');
 	}
-	const input = raw as IDataObject;
-	const known: readonly string[] =
-		resource === 'draft' ? [...COMMON_KEYS, ...DRAFT_ONLY_KEYS] : [...COMMON_KEYS, 'article_type'];
-	const unknown = Object.keys(input).filter((key) => !known.includes(key));
-	if (unknown.length > 0) {
-		throw new ArticleProblem(
-			`unknown field${unknown.length > 1 ? 's' : ''} ${unknown
+	const input = { ...(raw as IDataObject) };
+	for (const key of READ_ONLY_KEYS) delete input[key];
+	try {
+		return checkFields(input, resource, mode);
+	} catch (error) {
+		const unfamiliar = Object.keys(input).filter((key) => !FAMILIAR_KEYS.includes(key));
+		if (error instanceof ArticleProblem && unfamiliar.length > 0) {
+			error.message += ` (passed on to WeChat as given: ${unfamiliar
 				.map((key) => `\`${key}\``)
-				.join(', ')} (known: ${known.join(', ')})`,
-		);
+				.join(', ')})`;
+		}
+		throw error;
 	}
+}
+
+function checkFields(input: IDataObject, resource: ArticleResource, mode: InputMode): CheckedArticle {
 	const { label } = mode;
 
 	const articleType = input.article_type ?? 'news';
@@ -259,6 +284,7 @@ function readArticles(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	resource: ArticleResource,
+	single: boolean,
 ): { articles: CheckedArticle[]; mode: InputMode } {
 	const fromUi = ctx.getNodeParameter('articlesInput', itemIndex, 'fields') === 'fields';
 	const mode = fromUi ? FIELDS_MODE : JSON_MODE;
@@ -271,6 +297,11 @@ function readArticles(
 			  ).map((entry) => fromFields(entry, resource))
 			: fromJson(ctx.getNodeParameter('articlesJson', itemIndex, '[]'));
 		if (raw.length === 0) throw new ArticleProblem('holds no article; add at least one');
+		if (single && raw.length > 1) {
+			throw new ArticleProblem(
+				`holds ${raw.length} articles; Draft → Update replaces one article at a time`,
+			);
+		}
 		if (raw.length > MAX_ARTICLES) {
 			throw new ArticleProblem(`holds ${raw.length} articles; WeChat allows at most 8 in one post`);
 		}
@@ -310,22 +341,25 @@ async function uploadCovers(
 	return uploaded;
 }
 
-export interface ArticleCreation {
-	resource: ArticleResource;
-	/** material/add_news or draft/add. */
-	path: string;
+/** Articles checked, covers uploaded and images re-hosted: the body WeChat gets, and what was uploaded. */
+interface PreparedArticles {
+	articles: IDataObject[];
+	covers: Map<string, UploadedCover>;
+	images?: ImageRehosting;
+	rehostedImages: RehostedImage[];
 }
 
 /**
- * Creates the item's articles in one call to `path` and returns one output item: WeChat's media_id
- * and what was uploaded on the way (covers, re-hosted and skipped images).
+ * Reads and checks the item's articles, then uploads their cover binaries and re-hosts their images.
+ * Nothing is uploaded unless every article passed its checks.
  */
-export async function createArticles(
+async function prepareArticles(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ resource, path }: ArticleCreation,
-): Promise<INodeExecutionData[]> {
-	const { articles, mode } = readArticles(ctx, itemIndex, resource);
+	resource: ArticleResource,
+	single = false,
+): Promise<PreparedArticles> {
+	const { articles, mode } = readArticles(ctx, itemIndex, resource, single);
 
 	const coverSources = new Map<string, UploadSource>();
 	for (const { coverBinary } of articles) {
@@ -379,31 +413,94 @@ export async function createArticles(
 		}
 		return article;
 	});
+	return { articles: body, covers, images, rehostedImages };
+}
 
-	let answer: IDataObject;
+/** Sends the prepared articles; a refusal says which uploaded covers remain, to be reused. */
+async function sendArticles(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	prepared: PreparedArticles,
+	request: { path: string; body: IDataObject; policy: RetryPolicy },
+): Promise<IDataObject> {
 	try {
-		answer = await weixinRequest(ctx, itemIndex, {
-			method: 'POST',
-			path,
-			body: { articles: body },
-			// Creates a post (or draft): a lost answer must not lead to a second one.
-			policy: 'write',
-		});
+		return await weixinRequest(ctx, itemIndex, { method: 'POST', ...request });
 	} catch (error) {
-		if (error instanceof NodeApiError && covers.size > 0) {
-			const ids = [...covers.values()].map((cover) => cover.media_id).join(', ');
+		if (error instanceof NodeApiError && prepared.covers.size > 0) {
+			const ids = [...prepared.covers.values()].map((cover) => cover.media_id).join(', ');
 			error.description = `${
 				error.description ?? ''
 			} The cover images uploaded for it stay in the material library (media_id ${ids}); use them as Cover Media ID instead of uploading them again.`.trim();
 		}
 		throw error;
 	}
+}
 
-	const json: IDataObject = { media_id: answer.media_id, article_count: body.length };
+/** What was uploaded on the way: covers, re-hosted and skipped images. */
+function uploads({ covers, images, rehostedImages }: PreparedArticles): IDataObject {
+	const json: IDataObject = {};
 	if (covers.size > 0) json.uploaded_covers = [...covers.values()];
 	if (images) {
 		json.rehosted_images = rehostedImages;
 		json.skipped_images = images.skipped;
 	}
-	return [{ json }];
+	return json;
+}
+
+export interface ArticleCreation {
+	resource: ArticleResource;
+	/** material/add_news or draft/add. */
+	path: string;
+}
+
+/**
+ * Creates the item's articles in one call to `path` and returns one output item: WeChat's media_id
+ * and what was uploaded on the way (covers, re-hosted and skipped images).
+ */
+export async function createArticles(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ resource, path }: ArticleCreation,
+): Promise<INodeExecutionData[]> {
+	const prepared = await prepareArticles(ctx, itemIndex, resource);
+	const answer = await sendArticles(ctx, itemIndex, prepared, {
+		path,
+		body: { articles: prepared.articles },
+		// Creates a post (or draft): a lost answer must not lead to a second one.
+		policy: 'write',
+	});
+	return [
+		{
+			json: {
+				media_id: answer.media_id,
+				article_count: prepared.articles.length,
+				...uploads(prepared),
+			},
+		},
+	];
+}
+
+/**
+ * Replaces the article at 0-based `index` of a draft with the item's one article, checked, with its
+ * cover uploaded and its images re-hosted like Draft → Create's.
+ */
+export async function updateDraftArticle(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	mediaId: string,
+	index: number,
+): Promise<INodeExecutionData[]> {
+	const prepared = await prepareArticles(ctx, itemIndex, 'draft', true);
+	const [article] = prepared.articles;
+	await sendArticles(ctx, itemIndex, prepared, {
+		path: '/cgi-bin/draft/update',
+		body: { media_id: mediaId, index, articles: article },
+		// Sending the same replacement twice leaves the same draft: safe to repeat.
+		policy: 'repeatableWrite',
+	});
+	return [
+		{
+			json: { media_id: mediaId, index, updated: true, title: article.title, ...uploads(prepared) },
+		},
+	];
 }
