@@ -4,11 +4,9 @@
  * credential and node rulesets), with inline `eslint-disable` comments ignored as the scanner ignores
  * them. TypeScript itself is checked by tsc (npm run typecheck).
  *
- * Two findings are kept on purpose, and only these (see README → "Self-hosted only"):
- * - the runtime dependency `form-data` (no-runtime-dependencies, no-restricted-imports);
- * - imports of Node's `stream` (no-restricted-imports): uploads and downloads are streamed between
- *   n8n's binary store and the socket instead of being held in memory.
- * Everything else the scanner reports fails the lint.
+ * Kept on purpose, and only these: the runtime dependency `form-data` and imports of Node's
+ * `stream`, `dns` and `async_hooks` (scripts/lint-exceptions.mjs says why each is needed). Everything
+ * else the scanner reports fails the lint.
  */
 import { buildScanConfig } from '@n8n/scan-community-package/scanner/scanner.mjs';
 

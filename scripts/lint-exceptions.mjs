@@ -1,10 +1,26 @@
 /**
- * The package's two deliberate departures from n8n's community-package rules, applied by wrapping
- * the scanner's own rules: a finding is dropped only when it is about `form-data` or Node's
- * `stream`, so any other restricted import or runtime dependency is still reported.
+ * The package's deliberate departures from n8n's community-package rules, applied by wrapping the
+ * scanner's own rules: a finding is dropped only when it is about one of these modules, so any other
+ * restricted import or runtime dependency is still reported. Why each one is needed:
+ * - `form-data` (the one runtime dependency) and Node's `stream`: uploads and downloads stream
+ *   between n8n's binary store and the socket instead of being held in memory;
+ * - Node's `dns`: the article-image fetch resolves a host itself and connects to the address it
+ *   checked, so a name can't lead to an internal network (SSRF guard);
+ * - Node's `async_hooks`: a token call made inside n8n's credential pre-authentication takes the
+ *   Timeout option of the run whose request needed it (n8n passes the hook nothing of the run).
+ * All are Node built-ins except `form-data`; n8n Cloud accepts none of them, so the package is for
+ * self-hosted n8n (README → "Install it in your own n8n").
  */
 export const RUNTIME_DEPENDENCY = 'form-data';
-export const ALLOWED_IMPORTS = new Set([RUNTIME_DEPENDENCY, 'stream', 'node:stream']);
+export const ALLOWED_IMPORTS = new Set([
+	RUNTIME_DEPENDENCY,
+	'stream',
+	'node:stream',
+	'dns',
+	'node:dns',
+	'async_hooks',
+	'node:async_hooks',
+]);
 
 const PLUGIN = '@n8n/community-nodes';
 const LOCAL = 'weixin-media-exceptions';

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import { createHash } from 'crypto';
+import { sleep } from 'n8n-workflow';
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 
 import {
@@ -385,8 +386,6 @@ async function forceRefresh(
 		return latest;
 	}
 }
-
-const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
 async function requestToken(
 	credentials: WeixinCredentials,
