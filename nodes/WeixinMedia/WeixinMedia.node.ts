@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 import { nodeProperties } from './actions/nodeProperties';
 import { router } from './actions/router';
+import { listSearch } from './methods';
 
 export class WeixinMedia implements INodeType {
 	description: INodeTypeDescription = {
@@ -20,6 +21,8 @@ export class WeixinMedia implements INodeType {
 		credentials: [{ name: 'weixinOfficialAccountApi', required: true }],
 		properties: nodeProperties,
 	};
+
+	methods = { listSearch };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

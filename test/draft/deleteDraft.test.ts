@@ -40,10 +40,8 @@ describe('Draft → Delete', () => {
 			continueOnFail: true,
 		});
 		expect(result.error).toBeUndefined();
-		expect(result.items[0].json).toMatchObject({
-			id: 'already-gone',
-			error: expect.stringContaining('errcode 40007'),
-		});
+		expect(result.items[0].json).toMatchObject({ error: expect.stringContaining('errcode 40007') });
+		expect(result.items[0].pairedItem).toEqual({ item: 0 });
 		expect(result.items[1].json).toEqual({ media_id: existing, deleted: true });
 		expect(env.sandbox.stored('draft', existing)).toBeUndefined();
 	});

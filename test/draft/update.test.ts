@@ -114,9 +114,10 @@ describe('Draft → Update', () => {
 			const [article] = storedArticles(draftId) ?? [];
 			expect(article.thumb_media_id).toBe(cover.media_id);
 			expect(article.content).toBe(`<p>Look</p><img src="${rehosted.url}">`);
+			// Repeatable uploads first, the permanent cover last (as Create does).
 			expect(apiCalls(env.sandbox)).toEqual([
-				'POST /cgi-bin/material/add_material',
 				'POST /cgi-bin/media/uploadimg',
+				'POST /cgi-bin/material/add_material',
 				'POST /cgi-bin/draft/update',
 			]);
 		} finally {

@@ -63,6 +63,11 @@ export type FaultSpec = {
 	| { kind: 'drop' }
 	| { kind: 'hang' }
 	| { kind: 'truncate' }
+	/**
+	 * The call is carried out and its JSON answer starts (HTTP 200, full Content-Length), then the
+	 * connection dies halfway through the body.
+	 */
+	| { kind: 'cutJson' }
 );
 
 export type FaultKind = FaultSpec['kind'];
@@ -86,6 +91,8 @@ export interface RequestLogEntry {
 	status: number;
 	errcode?: number;
 	fault?: FaultKind;
+	/** For a hung request: wall-clock time (Date.now()) when the client closed the connection. */
+	closedByClientAt?: number;
 	requestBytes: number;
 	/** Parsed JSON body (secrets replaced by '***') or a summary of a multipart body. */
 	body?: unknown;
@@ -121,7 +128,13 @@ export interface Sandbox {
 	 * WeChat, proxies and CDNs do; reset() clears them.
 	 */
 	setAnswerModes(modes: AnswerModes): void;
-	/** Stores a voice as if recorded by the JS-SDK; returns its media_id for media/get/jssdk. */
-	seedHdVoice(bytes?: Buffer): string;
+	/**
+	 * Stores a voice as if recorded by the JS-SDK (given bytes, or the built-in speech recording in
+	 * either layout, raw frames by default); returns its media_id for media/get/jssdk.
+	 */
+	seedHdVoice(recording?: Buffer | HdVoiceLayout): string;
 	stored(kind: StoredKind, mediaId: string): unknown;
 }
+
+/** How an HD voice's Speex frames are stored: back to back (WeChat's answer) or in Ogg pages. */
+export type HdVoiceLayout = 'raw' | 'ogg';

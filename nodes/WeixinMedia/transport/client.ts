@@ -4,6 +4,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
@@ -48,20 +49,23 @@ export interface TransportSettings {
 
 export { DEFAULT_TIMEOUT_MS };
 
-const settingsByExecution = new WeakMap<IExecuteFunctions, TransportSettings>();
-const credentialsByExecution = new WeakMap<IExecuteFunctions, Promise<WeixinCredentials>>();
+/** JSON calls also serve the editor's list searches, which run with a load-options context. */
+export type JsonCallContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+const settingsByExecution = new WeakMap<JsonCallContext, TransportSettings>();
+const credentialsByExecution = new WeakMap<JsonCallContext, Promise<WeixinCredentials>>();
 
 /** The router sets the user's options once per run; every call of that run uses them. */
 export function configureTransport(ctx: IExecuteFunctions, settings: TransportSettings): void {
 	settingsByExecution.set(ctx, settings);
 }
 
-export function timeoutFor(ctx: IExecuteFunctions): number {
+export function timeoutFor(ctx: JsonCallContext): number {
 	return settingsByExecution.get(ctx)?.timeout ?? DEFAULT_TIMEOUT_MS;
 }
 
 // The account fields do not change during a run; the token does, and n8n reads it afresh per request.
-async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+async function credentialsFor(ctx: JsonCallContext): Promise<WeixinCredentials> {
 	let credentials = credentialsByExecution.get(ctx);
 	if (!credentials) {
 		credentials = ctx.getCredentials(CREDENTIAL_TYPE).then((data) => normaliseCredentials(data));
@@ -71,8 +75,14 @@ async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials
 }
 
 /** What n8n's credential store holds now: read afresh (n8n reads its database on every call). */
-async function readStoredCredentials(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+async function readStoredCredentials(ctx: JsonCallContext): Promise<WeixinCredentials> {
 	return normaliseCredentials(await ctx.getCredentials(CREDENTIAL_TYPE));
+}
+
+/** The execution's cancel signal: aborted when the user (or n8n) stops the execution. */
+export function cancelSignalOf(ctx: JsonCallContext): AbortSignal | undefined {
+	// Listing a library for the editor (load options) is no execution: nothing to cancel.
+	return 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined;
 }
 
 function endpointName(path: string): string {
@@ -82,7 +92,7 @@ function endpointName(path: string): string {
 /**
  * Sends one WeChat API call and hands the raw answer to `interpret`, which throws a WeixinError for a
  * non-zero errcode. Owns the rules every call shares:
- * - errcode -1: retried with backoff (withBusyRetry);
+ * - errcode -1: retried with backoff, except for writes (withBusyRetry);
  * - 40001/40014/42001: the token that request carried is marked rejected, and the call is sent once
  *   more, with the token n8n's credential store holds now or else through n8n's credential refresh;
  *   a forced refresh only after the store was read again (see prepareForcedRefresh);
@@ -90,7 +100,7 @@ function endpointName(path: string): string {
  * - every error leaves as an n8n error naming the item, with secrets redacted.
  */
 async function callWeixin<T>(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	itemIndex: number,
 	request: WeixinRequest,
 	expectFile: boolean,
@@ -102,7 +112,8 @@ async function callWeixin<T>(
 		const readStore = async () => await readStoredCredentials(ctx);
 		let tokenRefreshed = false;
 		let forcedRefreshPrepared = false;
-		return await withBusyRetry(async () => {
+		const signal = cancelSignalOf(ctx);
+		return await withBusyRetry(endpoint, request.policy, async () => {
 			for (;;) {
 				const qs: IDataObject = { ...request.qs };
 				try {
@@ -125,7 +136,7 @@ async function callWeixin<T>(
 						if (expectFile) options.encoding = 'stream';
 						else options.json = true;
 						return await interpret(await send(ctx, credentials, options));
-					});
+					}, signal);
 				} catch (error) {
 					const weixinError = findWeixinError(error);
 					// nothing was sent: the refresh needs a forced token call, allowed once the store is re-read
@@ -147,7 +158,7 @@ async function callWeixin<T>(
 					throw error;
 				}
 			}
-		});
+		}, signal);
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}
@@ -159,11 +170,13 @@ async function callWeixin<T>(
  * the token it used becomes the one in use. This keeps n8n's database out of every single request.
  */
 async function send(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	credentials: WeixinCredentials,
 	options: IHttpRequestOptions,
 ): Promise<IN8nHttpFullResponse> {
 	const token = tokenInUse(credentials);
+	// n8n adds it on the credential path itself; the direct path needs it too, so a stop ends the request.
+	options.abortSignal = cancelSignalOf(ctx);
 	if (token !== undefined) {
 		// in place: the caller reads back which token the request carried
 		options.qs ??= {};
@@ -188,7 +201,7 @@ function checkErrcode(endpoint: string, body: IDataObject): IDataObject {
 
 /** A WeChat call answered with JSON; a non-zero errcode becomes an error. */
 export async function weixinRequest(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	itemIndex: number,
 	request: WeixinRequest,
 ): Promise<IDataObject> {
@@ -228,7 +241,7 @@ async function readDownload(
 	response: IN8nHttpFullResponse,
 	target: DownloadTarget,
 ): Promise<DownloadResult> {
-	const answer = await classifyDownload(response, timeoutFor(ctx));
+	const answer = await classifyDownload(response, timeoutFor(ctx), cancelSignalOf(ctx));
 	if (answer.kind === 'json') return { kind: 'json', json: checkErrcode(endpoint, answer.json) };
 	return { kind: 'file', ...(await storeDownload(ctx, answer, target)) };
 }
@@ -245,6 +258,7 @@ export async function downloadFromUrl(
 ): Promise<Extract<DownloadResult, { kind: 'file' }>> {
 	const endpoint = 'file download';
 	try {
+		const signal = cancelSignalOf(ctx);
 		return await withTransportRetry(endpoint, 'read', async () => {
 			const response = (await ctx.helpers.httpRequest({
 				method: 'GET',
@@ -252,13 +266,14 @@ export async function downloadFromUrl(
 				encoding: 'stream',
 				returnFullResponse: true,
 				timeout: timeoutFor(ctx),
+				abortSignal: signal,
 			})) as IN8nHttpFullResponse;
 			const answer = await readDownload(ctx, endpoint, response, target);
 			if (answer.kind === 'json') {
 				throw new WeixinError(`The download URL answered with JSON instead of a file.`);
 			}
 			return answer;
-		});
+		}, signal);
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}

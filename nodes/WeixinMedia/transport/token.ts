@@ -115,10 +115,21 @@ const states = new Map<string, TokenState>();
 /** The Timeout option of the run whose request is being authenticated (see withTokenCallTimeout). */
 const tokenCallTimeout = new AsyncLocalStorage<number>();
 
-/** Identifies what a stored token is good for: the account, the token endpoint and the base URL. */
-function fingerprintOf(credentials: Pick<WeixinCredentials, 'appId' | 'tokenEndpoint' | 'baseUrl'>) {
+/**
+ * Identifies what a stored token is good for: the account, its AppSecret, the token endpoint and the
+ * base URL. n8n keeps the stored token when the user edits the credential; without the AppSecret in
+ * here a wrong new AppSecret would pass the credential test on the old token. Hashed, so the
+ * fingerprint reveals none of them.
+ */
+function fingerprintOf(
+	credentials: Pick<WeixinCredentials, 'appId' | 'appSecret' | 'tokenEndpoint' | 'baseUrl'>,
+) {
 	return createHash('sha256')
-		.update([credentials.appId, credentials.tokenEndpoint, credentials.baseUrl].join('\n'))
+		.update(
+			[credentials.appId, credentials.appSecret, credentials.tokenEndpoint, credentials.baseUrl].join(
+				'\n',
+			),
+		)
 		.digest('hex')
 		.slice(0, 32);
 }

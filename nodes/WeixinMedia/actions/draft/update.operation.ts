@@ -4,7 +4,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { articleProperties } from '../../descriptions/article.description';
 import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
 import { fieldError, requiredText } from '../../descriptions/validation';
-import { updateDraftArticle } from '../shared/articles';
+import { checkArticlesInput, updateDraftArticle } from '../shared/articles';
 
 /** WeChat's answer to an index past the last article of the draft. */
 const INVALID_ARGS = 40097;
@@ -43,6 +43,13 @@ function readIndex(ctx: IExecuteFunctions, itemIndex: number): number {
 		);
 	}
 	return index;
+}
+
+/** Checks the item's Media ID, Article Index and its one article; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	requiredText(this, itemIndex, 'mediaId', 'Media ID');
+	readIndex(this, itemIndex);
+	await checkArticlesInput(this, itemIndex, 'draft', true);
 }
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Update_draft.html */

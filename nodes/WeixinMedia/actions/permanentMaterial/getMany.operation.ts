@@ -1,22 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { forOperation } from '../../descriptions/common.description';
+import { materialTypeProperty } from '../../descriptions/media.description';
 import { readLimit, readPages, returnAllOrLimitProperties } from '../shared/paging';
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'getMany', [
-	{
-		displayName: 'Material Type',
-		name: 'materialType',
-		type: 'options',
-		options: [
-			{ name: 'Image', value: 'image', description: 'Images and thumbs' },
-			{ name: 'News', value: 'news', description: 'Articles, each with its news_item list' },
-			{ name: 'Video', value: 'video' },
-			{ name: 'Voice', value: 'voice' },
-		],
-		default: 'image',
-		description: 'Which library to list; WeChat lists the newest material first',
-	},
+	materialTypeProperty('Which library to list; WeChat lists the newest material first'),
 	...returnAllOrLimitProperties,
 ]);
 

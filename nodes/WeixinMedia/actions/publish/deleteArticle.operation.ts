@@ -51,6 +51,12 @@ function readIndex(ctx: IExecuteFunctions, itemIndex: number): number {
 	return number;
 }
 
+/** Checks the item's Article ID and position; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	readArticleId(this, itemIndex);
+	readIndex(this, itemIndex);
+}
+
 /** https://developers.weixin.qq.com/doc/offiaccount/Publish/Delete_posts.html */
 export async function execute(
 	this: IExecuteFunctions,

@@ -3,12 +3,11 @@
  * (draft/update): read from the UI or from JSON, checked as WeChat would check them, covers and
  * images uploaded, then sent.
  */
-import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { fieldError } from '../../descriptions/validation';
 import { prepareUpload, type UploadSource } from '../../media/source';
-import { weixinRequest, type RetryPolicy } from '../../transport';
+import { markMayHaveWritten, weixinRequest, type RetryPolicy } from '../../transport';
 import { addPermanentMaterial } from '../permanentMaterial/add.operation';
 import {
 	ImageRehosting,
@@ -322,42 +321,55 @@ function readArticles(
 
 type UploadedCover = { binary_property: string; media_id: string; url?: string };
 
+/** Permanent material this item already created: every later failure of the item names it. */
+function withCoversNamed(error: unknown, covers: Map<string, UploadedCover>): unknown {
+	if (covers.size === 0 || !(error instanceof Error)) return error;
+	const list = [...covers.values()].map((cover) => cover.media_id).join(', ');
+	const note = `The cover images uploaded for it stay in the material library (media_id ${list}); use them as Cover Media ID instead of uploading them again.`;
+	const described = error as Error & { description?: string | null };
+	described.description = described.description ? `${described.description} ${note}` : note;
+	markMayHaveWritten(error);
+	return error;
+}
+
 /**
  * Uploads each distinct cover binary as permanent image material (WeChat takes a permanent image's
- * id as thumb_media_id). Every file is checked before the first one is sent.
+ * id as thumb_media_id) into `uploaded`, which the caller reads even when a later cover fails.
  */
 async function uploadCovers(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	sources: Map<string, UploadSource>,
-): Promise<Map<string, UploadedCover>> {
-	const uploaded = new Map<string, UploadedCover>();
+	uploaded: Map<string, UploadedCover>,
+): Promise<void> {
 	for (const [property, source] of sources) {
 		const material = await addPermanentMaterial(ctx, itemIndex, 'image', source);
 		const cover: UploadedCover = { binary_property: property, media_id: String(material.media_id) };
 		if (material.url !== undefined) cover.url = String(material.url);
 		uploaded.set(property, cover);
 	}
-	return uploaded;
 }
 
-/** Articles checked, covers uploaded and images re-hosted: the body WeChat gets, and what was uploaded. */
 interface PreparedArticles {
-	articles: IDataObject[];
-	covers: Map<string, UploadedCover>;
+	articles: CheckedArticle[];
+	mode: InputMode;
+	coverSources: Map<string, UploadSource>;
 	images?: ImageRehosting;
-	rehostedImages: RehostedImage[];
 }
 
-/**
- * Reads and checks the item's articles, then uploads their cover binaries and re-hosts their images.
- * Nothing is uploaded unless every article passed its checks.
- */
+interface PrepareOptions {
+	/** false when checking a batch before anything is sent: images at http(s) URLs are fetched later. */
+	fetchUrls: boolean;
+	/** Draft → Update replaces one article: more are refused. */
+	single?: boolean;
+}
+
+/** Reads and checks the item's articles, cover files and article images. Nothing is sent. */
 async function prepareArticles(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	resource: ArticleResource,
-	single = false,
+	{ fetchUrls, single = false }: PrepareOptions,
 ): Promise<PreparedArticles> {
 	const { articles, mode } = readArticles(ctx, itemIndex, resource, single);
 
@@ -380,7 +392,10 @@ async function prepareArticles(
 		  )
 		: undefined;
 	try {
-		await images?.prepare(articles.map(({ fields }) => String(fields.content ?? '')));
+		await images?.prepare(
+			articles.map(({ fields }) => String(fields.content ?? '')),
+			{ fetchUrls },
+		);
 	} catch (error) {
 		if (!(error instanceof UnhostableImage)) throw error;
 		throw fieldError(
@@ -391,53 +406,74 @@ async function prepareArticles(
 			'Fix or remove the image, or set "Image That Cannot Be Re-Hosted" to skip it.',
 		);
 	}
-
-	const covers = await uploadCovers(ctx, itemIndex, coverSources);
-	const rehostedImages = (await images?.upload()) ?? [];
-
-	const body = articles.map(({ fields, coverBinary }, index) => {
-		const article = { ...fields };
-		if (coverBinary !== undefined) article.thumb_media_id = covers.get(coverBinary)?.media_id;
-		if (images && typeof article.content === 'string') {
-			article.content = replaceImageSources(article.content, (src) => images.urlFor(src));
-			// WeChat's URLs can be longer than what they replace.
-			const tooLong = contentLimitProblem(article.content);
-			if (tooLong) {
-				throw fieldError(
-					ctx,
-					itemIndex,
-					mode.fieldLabel,
-					`article ${index + 1}: ${mode.label('content')} with re-hosted images ${tooLong}`,
-				);
-			}
-		}
-		return article;
-	});
-	return { articles: body, covers, images, rehostedImages };
+	return { articles, mode, coverSources, images };
 }
 
-/** Sends the prepared articles; a refusal says which uploaded covers remain, to be reused. */
-async function sendArticles(
+/** Checks one item's articles, covers and images as they would be sent; nothing is sent. */
+export async function checkArticlesInput(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	prepared: PreparedArticles,
-	request: { path: string; body: IDataObject; policy: RetryPolicy },
-): Promise<IDataObject> {
-	try {
-		return await weixinRequest(ctx, itemIndex, { method: 'POST', ...request });
-	} catch (error) {
-		if (error instanceof NodeApiError && prepared.covers.size > 0) {
-			const ids = [...prepared.covers.values()].map((cover) => cover.media_id).join(', ');
-			error.description = `${
-				error.description ?? ''
-			} The cover images uploaded for it stay in the material library (media_id ${ids}); use them as Cover Media ID instead of uploading them again.`.trim();
+	resource: ArticleResource,
+	single = false,
+): Promise<void> {
+	await prepareArticles(ctx, itemIndex, resource, { fetchUrls: false, single });
+}
+
+interface SentArticles {
+	/** The articles as WeChat got them: covers and re-hosted image URLs filled in. */
+	body: IDataObject[];
+	answer: IDataObject;
+	covers: Map<string, UploadedCover>;
+	images?: ImageRehosting;
+	rehostedImages: RehostedImage[];
+}
+
+/**
+ * Uploads what the articles need and sends them. What can be repeated harmlessly goes first
+ * (article images: media/uploadimg), the permanent covers last, so a failure on the way leaves no
+ * permanent material behind; once covers exist, every failure names them.
+ */
+async function uploadAndSend(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ articles, mode, coverSources, images }: PreparedArticles,
+	requestFor: (body: IDataObject[]) => { path: string; body: IDataObject; policy: RetryPolicy },
+): Promise<SentArticles> {
+	const rehostedImages = (await images?.upload()) ?? [];
+	const contents = articles.map(({ fields }, index) => {
+		if (!images || typeof fields.content !== 'string') return fields.content;
+		const content = replaceImageSources(fields.content, (src) => images.urlFor(src));
+		// WeChat's URLs can be longer than what they replace.
+		const tooLong = contentLimitProblem(content);
+		if (tooLong) {
+			throw fieldError(
+				ctx,
+				itemIndex,
+				mode.fieldLabel,
+				`article ${index + 1}: ${mode.label('content')} with re-hosted images ${tooLong}`,
+			);
 		}
-		throw error;
+		return content;
+	});
+
+	const covers = new Map<string, UploadedCover>();
+	try {
+		await uploadCovers(ctx, itemIndex, coverSources, covers);
+		const body = articles.map(({ fields, coverBinary }, index) => {
+			const article = { ...fields };
+			if (coverBinary !== undefined) article.thumb_media_id = covers.get(coverBinary)?.media_id;
+			if (contents[index] !== undefined) article.content = contents[index];
+			return article;
+		});
+		const answer = await weixinRequest(ctx, itemIndex, { method: 'POST', ...requestFor(body) });
+		return { body, answer, covers, images, rehostedImages };
+	} catch (error) {
+		throw withCoversNamed(error, covers);
 	}
 }
 
 /** What was uploaded on the way: covers, re-hosted and skipped images. */
-function uploads({ covers, images, rehostedImages }: PreparedArticles): IDataObject {
+function uploads({ covers, images, rehostedImages }: SentArticles): IDataObject {
 	const json: IDataObject = {};
 	if (covers.size > 0) json.uploaded_covers = [...covers.values()];
 	if (images) {
@@ -462,20 +498,16 @@ export async function createArticles(
 	itemIndex: number,
 	{ resource, path }: ArticleCreation,
 ): Promise<INodeExecutionData[]> {
-	const prepared = await prepareArticles(ctx, itemIndex, resource);
-	const answer = await sendArticles(ctx, itemIndex, prepared, {
+	const prepared = await prepareArticles(ctx, itemIndex, resource, { fetchUrls: true });
+	const sent = await uploadAndSend(ctx, itemIndex, prepared, (body) => ({
 		path,
-		body: { articles: prepared.articles },
+		body: { articles: body },
 		// Creates a post (or draft): a lost answer must not lead to a second one.
 		policy: 'write',
-	});
+	}));
 	return [
 		{
-			json: {
-				media_id: answer.media_id,
-				article_count: prepared.articles.length,
-				...uploads(prepared),
-			},
+			json: { media_id: sent.answer.media_id, article_count: sent.body.length, ...uploads(sent) },
 		},
 	];
 }
@@ -490,17 +522,17 @@ export async function updateDraftArticle(
 	mediaId: string,
 	index: number,
 ): Promise<INodeExecutionData[]> {
-	const prepared = await prepareArticles(ctx, itemIndex, 'draft', true);
-	const [article] = prepared.articles;
-	await sendArticles(ctx, itemIndex, prepared, {
+	const prepared = await prepareArticles(ctx, itemIndex, 'draft', { fetchUrls: true, single: true });
+	const sent = await uploadAndSend(ctx, itemIndex, prepared, ([article]) => ({
 		path: '/cgi-bin/draft/update',
 		body: { media_id: mediaId, index, articles: article },
 		// Sending the same replacement twice leaves the same draft: safe to repeat.
 		policy: 'repeatableWrite',
-	});
+	}));
+	const [article] = sent.body;
 	return [
 		{
-			json: { media_id: mediaId, index, updated: true, title: article.title, ...uploads(prepared) },
+			json: { media_id: mediaId, index, updated: true, title: article.title, ...uploads(sent) },
 		},
 	];
 }

@@ -164,9 +164,10 @@ export class ImageRehosting {
 	/**
 	 * Fetches and checks the images of `contents` (one HTML text per article, in article order), a few
 	 * at a time. Results and errors are taken in document order, so what is reported does not depend
-	 * on which host answered first.
+	 * on which host answered first. With `fetchUrls` false (checking a batch before anything is sent),
+	 * http(s) images are left for later.
 	 */
-	async prepare(contents: string[]): Promise<void> {
+	async prepare(contents: string[], { fetchUrls = true } = {}): Promise<void> {
 		const wanted: Array<{ src: string; origin: Exclude<Origin, { kind: 'wechat' }>; article: number }> =
 			[];
 		const seen = new Set<string>();
@@ -175,7 +176,9 @@ export class ImageRehosting {
 				if (seen.has(src)) continue;
 				seen.add(src);
 				const origin = classify(src);
-				if (origin.kind !== 'wechat') wanted.push({ src, origin, article: index + 1 });
+				if (origin.kind === 'wechat') continue;
+				if (origin.kind === 'http' && !fetchUrls) continue;
+				wanted.push({ src, origin, article: index + 1 });
 			}
 		}
 
