@@ -9,6 +9,7 @@ import { Readable } from 'stream';
 
 import { FORMATS, SNIFF_BYTES, formatFromMimeType, sniffFormat } from '../media';
 import { WeixinError } from './errors';
+import { settle } from './outcome';
 import { ExecutionCancelled, InterruptedTransfer } from './retry';
 
 export interface DownloadTarget {
@@ -100,19 +101,17 @@ async function nextWithin(
 			return await new Promise<never>(() => {});
 		},
 	);
-	try {
-		return await Promise.race([iterator.next(), silence]);
-	} catch (error) {
-		if (error instanceof ExecutionCancelled) {
-			// Closes the connection rather than leaving the rest of the file to arrive.
-			void iterator.return?.().catch(() => {});
-			throw error;
-		}
-		if (error instanceof InterruptedTransfer) throw error;
-		throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
-	} finally {
-		chunkArrived.abort();
+	const next = await settle(async () => await Promise.race([iterator.next(), silence]));
+	chunkArrived.abort();
+	if (next.ok) return next.value;
+	const { error } = next;
+	if (error instanceof ExecutionCancelled) {
+		// Closes the connection rather than leaving the rest of the file to arrive.
+		void iterator.return?.().catch(() => {});
+		throw error;
 	}
+	if (error instanceof InterruptedTransfer) throw error;
+	throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
 }
 
 /** Reads on until the body ends or passes `limit` bytes; `ended` says which. */

@@ -12,6 +12,7 @@ import {
 	hintFor,
 	toWeixinError,
 } from './errors';
+import { settle } from './outcome';
 import { rememberSecret } from './redact';
 import { describeTransportFailure } from './retry';
 
@@ -386,16 +387,14 @@ async function forceRefresh(
 		);
 	}
 	state.lastForcedRefreshAt = Date.now();
-	try {
-		return await call(true);
-	} catch (error) {
-		if (findWeixinError(error)?.details.errcode !== FORCED_REFRESH_REFUSED_ERRCODE) throw error;
-		// Refused: another holder forced a refresh within 30 s (or today's 20 are used up). In the first
-		// case the plain call hands out the token that refresh produced.
-		const latest = await call(false);
-		if (state.rejected.has(latest.accessToken)) throw error;
-		return latest;
-	}
+	const forced = await settle(() => call(true));
+	if (forced.ok) return forced.value;
+	if (findWeixinError(forced.error)?.details.errcode !== FORCED_REFRESH_REFUSED_ERRCODE) throw forced.error;
+	// Refused: another holder forced a refresh within 30 s (or today's 20 are used up). In the first
+	// case the plain call hands out the token that refresh produced.
+	const latest = await call(false);
+	if (state.rejected.has(latest.accessToken)) throw forced.error;
+	return latest;
 }
 
 async function requestToken(
@@ -452,26 +451,25 @@ async function requestToken(
  */
 async function withTokenCallRetry<T>(endpoint: string, attempt: () => Promise<T>): Promise<T> {
 	for (let retry = 0; ; retry++) {
-		try {
-			return await attempt();
-		} catch (error) {
-			const failure = describeTransportFailure(error);
-			const busy = findWeixinError(error)?.details.errcode === SYSTEM_BUSY_ERRCODE;
-			if ((failure || busy) && retry < TOKEN_CALL_RETRY_DELAYS_MS.length) {
-				await sleep(TOKEN_CALL_RETRY_DELAYS_MS[retry]);
-				continue;
-			}
-			if (!failure) throw asTokenCallError(toWeixinError(endpoint, error));
-			const attempts = retry + 1;
-			throw new WeixinError(
-				`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,
-				{
-					httpCode: failure.httpCode,
-					fromTokenCall: true,
-					hint: "The WeChat token endpoint (or the proxy in the credential's API Base URL) did not answer properly. Check that it is reachable, or raise the Timeout option.",
-				},
-			);
+		const outcome = await settle(attempt);
+		if (outcome.ok) return outcome.value;
+		const { error } = outcome;
+		const failure = describeTransportFailure(error);
+		const busy = findWeixinError(error)?.details.errcode === SYSTEM_BUSY_ERRCODE;
+		if ((failure || busy) && retry < TOKEN_CALL_RETRY_DELAYS_MS.length) {
+			await sleep(TOKEN_CALL_RETRY_DELAYS_MS[retry]);
+			continue;
 		}
+		if (!failure) throw asTokenCallError(toWeixinError(endpoint, error));
+		const attempts = retry + 1;
+		throw new WeixinError(
+			`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,
+			{
+				httpCode: failure.httpCode,
+				fromTokenCall: true,
+				hint: "The WeChat token endpoint (or the proxy in the credential's API Base URL) did not answer properly. Check that it is reachable, or raise the Timeout option.",
+			},
+		);
 	}
 }
 
