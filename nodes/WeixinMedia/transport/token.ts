@@ -23,7 +23,7 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export interface WeixinCredentials {
 	appId: string;
 	appSecret: string;
-	tokenEndpoint: 'stable' | 'classic';
+	grantEndpoint: 'stable' | 'classic';
 	baseUrl: string;
 	/**
 	 * Filled by n8n through `preAuthentication` and kept in n8n's credential store (shared by workers).
@@ -123,11 +123,11 @@ const tokenCallTimeout = new AsyncLocalStorage<number>();
  * fingerprint reveals none of them.
  */
 function fingerprintOf(
-	credentials: Pick<WeixinCredentials, 'appId' | 'appSecret' | 'tokenEndpoint' | 'baseUrl'>,
+	credentials: Pick<WeixinCredentials, 'appId' | 'appSecret' | 'grantEndpoint' | 'baseUrl'>,
 ) {
 	return createHash('sha256')
 		.update(
-			[credentials.appId, credentials.appSecret, credentials.tokenEndpoint, credentials.baseUrl].join(
+			[credentials.appId, credentials.appSecret, credentials.grantEndpoint, credentials.baseUrl].join(
 				'\n',
 			),
 		)
@@ -139,7 +139,7 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	const credentials: WeixinCredentials = {
 		appId: String(data.appId ?? '').trim(),
 		appSecret: String(data.appSecret ?? '').trim(),
-		tokenEndpoint: data.tokenEndpoint === 'classic' ? 'classic' : 'stable',
+		grantEndpoint: data.grantEndpoint === 'classic' ? 'classic' : 'stable',
 		baseUrl: String(data.baseUrl || DEFAULT_BASE_URL)
 			.trim()
 			.replace(/\/+$/, ''),
@@ -167,7 +167,7 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 function stateFor(credentials: WeixinCredentials): TokenState {
 	const key = createHash('sha256')
 		.update(
-			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.tokenEndpoint].join(
+			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.grantEndpoint].join(
 				'\n',
 			),
 		)
@@ -358,7 +358,7 @@ async function fetchFreshToken(
 		state.forceGrantedAt !== undefined && Date.now() - state.forceGrantedAt < FORCE_GRANT_VALID_MS;
 	state.forceGrantedAt = undefined;
 	let issued: IssuedToken;
-	if (granted && credentials.tokenEndpoint === 'stable') {
+	if (granted && credentials.grantEndpoint === 'stable') {
 		issued = await forceRefresh(state, call);
 	} else {
 		issued = await call(false);
@@ -366,7 +366,7 @@ async function fetchFreshToken(
 		// is a token WeChat just rejected, only a forced refresh gets a new one: rationed, and harmful to
 		// the other holders, so the caller first checks the store (see prepareForcedRefresh).
 		const rejection = state.rejected.get(issued.accessToken);
-		if (rejection?.forceable && credentials.tokenEndpoint === 'stable') {
+		if (rejection?.forceable && credentials.grantEndpoint === 'stable') {
 			throw new ForcedRefreshNeeded();
 		}
 		// 40014 said "malformed", yet WeChat hands the token out: it was mangled on the way, not spent.
@@ -403,9 +403,9 @@ async function requestToken(
 	forceRefresh: boolean,
 	timeout: number,
 ): Promise<IssuedToken> {
-	const { appId, appSecret, baseUrl, tokenEndpoint } = credentials;
+	const { appId, appSecret, baseUrl, grantEndpoint } = credentials;
 	const request: IHttpRequestOptions =
-		tokenEndpoint === 'classic'
+		grantEndpoint === 'classic'
 			? {
 					method: 'GET',
 					url: `${baseUrl}/cgi-bin/token`,
@@ -425,7 +425,7 @@ async function requestToken(
 					json: true,
 					timeout,
 				};
-	const endpoint = tokenEndpoint === 'classic' ? 'token' : 'stable_token';
+	const endpoint = grantEndpoint === 'classic' ? 'token' : 'stable_token';
 	const answer = await withTokenCallRetry(endpoint, async () => {
 		const body = (await httpRequest(request)) as IDataObject;
 		const errcode = Number(body?.errcode ?? 0);
