@@ -108,7 +108,7 @@ async function callWeixin<T>(
 	interpret: (response: IN8nHttpFullResponse) => Promise<T>,
 ): Promise<T> {
 	const endpoint = endpointName(request.path);
-	try {
+	const called = await settle(async () => {
 		const credentials = await credentialsFor(ctx);
 		const readStore = async () => await readStoredCredentials(ctx);
 		let tokenRefreshed = false;
@@ -160,9 +160,9 @@ async function callWeixin<T>(
 				throw sent.error;
 			}
 		}, signal);
-	} catch (error) {
-		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
-	}
+	});
+	if (called.ok) return called.value;
+	throw toNodeError(ctx.getNode(), toWeixinError(endpoint, called.error), itemIndex);
 }
 
 /**
@@ -258,7 +258,7 @@ export async function downloadFromUrl(
 	target: DownloadTarget,
 ): Promise<Extract<DownloadResult, { kind: 'file' }>> {
 	const endpoint = 'file download';
-	try {
+	const downloaded = await settle(async () => {
 		const signal = cancelSignalOf(ctx);
 		return await withTransportRetry(endpoint, 'read', async () => {
 			const response = (await ctx.helpers.httpRequest({
@@ -275,7 +275,7 @@ export async function downloadFromUrl(
 			}
 			return answer;
 		}, signal);
-	} catch (error) {
-		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
-	}
+	});
+	if (downloaded.ok) return downloaded.value;
+	throw toNodeError(ctx.getNode(), toWeixinError(endpoint, downloaded.error), itemIndex);
 }

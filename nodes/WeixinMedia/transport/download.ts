@@ -59,12 +59,9 @@ async function* guardedChunks(
 		yield chunk;
 	}
 	for (;;) {
-		let next: IteratorResult<Buffer>;
-		try {
-			next = await nextWithin(iterator, idleTimeoutMs, signal);
-		} catch (error) {
-			throw explainBreak(error, progress.bytes, expectedBytes);
-		}
+		const arrival = await settle(() => nextWithin(iterator, idleTimeoutMs, signal));
+		if (!arrival.ok) throw explainBreak(arrival.error, progress.bytes, expectedBytes);
+		const next = arrival.value;
 		if (next.done) break;
 		progress.bytes += next.value.length;
 		yield next.value;
@@ -170,12 +167,9 @@ export async function classifyDownload(
 	const first: Buffer[] = [];
 	let peeked = 0;
 	while (peeked < SNIFF_BYTES) {
-		let next: IteratorResult<Buffer>;
-		try {
-			next = await nextWithin(iterator, idleTimeoutMs, signal);
-		} catch (error) {
-			throw explainBreak(error, peeked, expectedBytes);
-		}
+		const arrival = await settle(() => nextWithin(iterator, idleTimeoutMs, signal));
+		if (!arrival.ok) throw explainBreak(arrival.error, peeked, expectedBytes);
+		const next = arrival.value;
 		if (next.done) break;
 		first.push(next.value);
 		peeked += next.value.length;

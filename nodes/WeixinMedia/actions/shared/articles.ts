@@ -462,7 +462,7 @@ async function uploadAndSend(
 	});
 
 	const covers = new Map<string, UploadedCover>();
-	try {
+	const sent = await settle(async () => {
 		await uploadCovers(ctx, itemIndex, coverSources, covers);
 		const body = articles.map(({ fields, coverBinary }, index) => {
 			const article = { ...fields };
@@ -471,10 +471,10 @@ async function uploadAndSend(
 			return article;
 		});
 		const answer = await weixinRequest(ctx, itemIndex, { method: 'POST', ...requestFor(body) });
-		return { body, answer, covers, images, rehostedImages };
-	} catch (error) {
-		throw withCoversNamed(error, covers);
-	}
+		return { body, answer };
+	});
+	if (!sent.ok) throw withCoversNamed(sent.error, covers);
+	return { ...sent.value, covers, images, rehostedImages };
 }
 
 /** What was uploaded on the way: covers, re-hosted and skipped images. */

@@ -222,11 +222,9 @@ export class ImageRehosting {
 
 	private allowedInternalHosts(): InternalHostAllowance {
 		const list = this.ctx.getNodeParameter('allowedInternalHosts', this.itemIndex, '') as unknown;
-		try {
-			return new InternalHostAllowance(typeof list === 'string' ? list : '');
-		} catch (error) {
-			throw fieldError(this.ctx, this.itemIndex, 'Allowed Internal Hosts', (error as Error).message);
-		}
+		const allowance = settleSync(() => new InternalHostAllowance(typeof list === 'string' ? list : ''));
+		if (allowance.ok) return allowance.value;
+		throw fieldError(this.ctx, this.itemIndex, 'Allowed Internal Hosts', (allowance.error as Error).message);
 	}
 
 	private async load(
