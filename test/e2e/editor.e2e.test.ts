@@ -13,7 +13,7 @@ import { chromium, selectors, type BrowserContext, type Locator, type Page } fro
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { DEMO_OWNER, startDemo, type Demo } from '../../examples/demo';
-import { versionDescription } from '../../nodes/WeixinMedia/actions/versionDescription';
+import { nodeProperties } from '../../nodes/WeixinMedia/actions/nodeProperties';
 import { jpeg } from '../fixtures/media';
 import { addMaterials } from '../permanentMaterial/library';
 import { classicToken, postJson } from '../sandbox/helpers';
@@ -103,7 +103,7 @@ const EXAMPLES: Example[] = fs
 
 /** What the editor should list, from the node's own description. */
 function optionNames(name: string, resource?: string): string[] {
-	const property = versionDescription.properties.find(
+	const property = nodeProperties.find(
 		(candidate: INodeProperties) =>
 			candidate.name === name &&
 			(resource === undefined || candidate.displayOptions?.show?.resource?.includes(resource)),
@@ -113,7 +113,7 @@ function optionNames(name: string, resource?: string): string[] {
 }
 
 function optionName(name: string, value: string, resource?: string): string {
-	const property = versionDescription.properties.find(
+	const property = nodeProperties.find(
 		(candidate: INodeProperties) =>
 			candidate.name === name &&
 			(resource === undefined || candidate.displayOptions?.show?.resource?.includes(resource)),
