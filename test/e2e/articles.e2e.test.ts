@@ -148,10 +148,11 @@ describe('drafts and publishing in n8n', () => {
 			article_urls: published.json.article_urls,
 		});
 
-		// The sandbox answers "publishing" twice before the outcome: three polls, then Get Status.
+		// The article image (repeatable) before the permanent cover; the sandbox answers "publishing"
+		// twice before the outcome: three polls, then Get Status.
 		expect(apiCalls(requests)).toEqual([
-			'POST /cgi-bin/material/add_material',
 			'POST /cgi-bin/media/uploadimg',
+			'POST /cgi-bin/material/add_material',
 			'POST /cgi-bin/draft/add',
 			'POST /cgi-bin/draft/get',
 			'POST /cgi-bin/freepublish/submit',
