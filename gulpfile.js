@@ -6,6 +6,8 @@ function copyIcons() {
 	const nodeIcons = src('nodes/**/*.{png,svg}', { encoding: false });
 	const nodeDestination = path.resolve('dist', 'nodes');
 	nodeIcons.pipe(dest(nodeDestination));
+	// Licences of third-party data shipped in the package (the Speex codebook tables).
+	src('nodes/**/LICENSE-*').pipe(dest(nodeDestination));
 
 	const credentialIcons = src('credentials/**/*.{png,svg}', { encoding: false });
 	const credentialDestination = path.resolve('dist', 'credentials');

@@ -69,7 +69,7 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 					name: 'Classic Token',
 					value: 'classic',
 					description:
-						'/cgi-bin/token: each call invalidates the previous token, knocking out other systems using this AppID',
+						'/cgi-bin/token: by design every call issues a new token and invalidates the previous one within minutes, knocking out every other system (or n8n instance) that fetches tokens for this AppID. Use it only when nothing else does.',
 				},
 			],
 			default: 'stable',
@@ -95,6 +95,15 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 			type: 'hidden',
 			typeOptions: { password: true },
 			default: 0,
+		},
+		{
+			// Which AppID, token endpoint and base URL the stored token was fetched for: after an edit of
+			// any of them the stored token is not used.
+			displayName: 'Access Token Fingerprint',
+			name: 'accessTokenFingerprint',
+			type: 'hidden',
+			typeOptions: { password: true },
+			default: '',
 		},
 	];
 

@@ -61,6 +61,13 @@ export async function addPermanentImage(sandbox: Sandbox, bytes = jpeg(3000)): P
 	return answer.media_id;
 }
 
+/**
+ * The image servers of these tests run on loopback, which re-hosting refuses unless the user allows
+ * it; the article helpers allow it, as a user with an intranet CMS would. Tests of the refusal
+ * itself override it.
+ */
+export const LOOPBACK_ALLOWED: INodeParameters = { allowedInternalHosts: '127.0.0.1' };
+
 /** Node parameters for News → Create or Draft → Create with articles entered as fields. */
 export function articleFields(
 	resource: 'news' | 'draft',
@@ -72,6 +79,7 @@ export function articleFields(
 		operation: 'create',
 		articlesInput: 'fields',
 		articles: { article: articles },
+		...LOOPBACK_ALLOWED,
 		...extra,
 	} as INodeParameters;
 }
@@ -87,6 +95,7 @@ export function articleJson(
 		operation: 'create',
 		articlesInput: 'json',
 		articlesJson: typeof articles === 'string' ? articles : JSON.stringify(articles),
+		...LOOPBACK_ALLOWED,
 		...extra,
 	};
 }

@@ -20,7 +20,7 @@ const API_RETIRED = 45106;
 let imageHost: ImageServer | undefined;
 
 const e2e = useN8n({
-	workflows: ['article-images-batch', 'draft-publish', 'news-create'],
+	workflows: ['article-images-batch', 'draft-publish', 'news-create', 'article-image-internal'],
 	files: {
 		'article-images/a-sunrise.jpg': SUNRISE,
 		'article-images/b-logo.gif': LOGO,
@@ -162,6 +162,22 @@ describe('drafts and publishing in n8n', () => {
 			'POST /cgi-bin/freepublish/get',
 		]);
 		expectOneTokenInTotal();
+	});
+});
+
+describe('article images on internal hosts in n8n', () => {
+	it('refuses a loopback image unless Allowed Internal Hosts lists it, before any connection or WeChat call', async () => {
+		const before = imageHost!.hits('/pics/spring.jpg');
+		const { result, requests } = await e2e.execute('article-image-internal');
+
+		expect(result.status).toBe('error');
+		const error = result.nodes['Create draft'].error;
+		expect(error?.message).toBe(
+			`item 0, field \`Articles (JSON)\`: article 1: image ${imageHost!.url}/pics/spring.jpg: could not be fetched: refused: the address is not on the public internet (a private, loopback, link-local or other internal network); list the host in "Allowed Internal Hosts" if it is meant to be fetched`,
+		);
+		// The same image server is reached by draft-publish, which lists 127.0.0.1; here it saw nothing.
+		expect(imageHost!.hits('/pics/spring.jpg')).toBe(before);
+		expect(apiCalls(requests)).toEqual([]);
 	});
 });
 

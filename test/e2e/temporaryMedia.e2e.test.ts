@@ -7,13 +7,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { jpeg, mp4, speex } from '../fixtures/media';
+import { decodeSpeex, encodeWav } from '../../nodes/WeixinMedia/media/speex';
+import { jpeg, mp4 } from '../fixtures/media';
 import { apiCalls, useN8n } from './session';
 
 const PHOTO = jpeg(40 * 1024);
 const THUMB = jpeg(20 * 1024);
 const CLIP = mp4(300 * 1024);
-const RECORDING = speex(12 * 1024);
+/** Real speech as the JS-SDK stores it: raw Speex wideband frames (the sandbox's built-in recording). */
+let recording: Buffer;
 
 const e2e = useN8n({
 	workflows: [
@@ -25,7 +27,8 @@ const e2e = useN8n({
 	files: { 'photo.jpg': PHOTO, 'thumb.jpg': THUMB, 'clip.mp4': CLIP },
 	prepare({ sandbox, n8n }) {
 		// As if a user had recorded it with the JS-SDK: its serverId goes into the workflow.
-		n8n.vars.HD_VOICE_ID = sandbox.seedHdVoice(RECORDING);
+		n8n.vars.HD_VOICE_ID = sandbox.seedHdVoice();
+		recording = (sandbox.stored('temporary', n8n.vars.HD_VOICE_ID) as { bytes: Buffer }).bytes;
 	},
 });
 const { execute, run } = e2e;
@@ -120,21 +123,45 @@ describe('temporary media in n8n', () => {
 		expectOneTokenInTotal();
 	});
 
-	it('saves an HD voice recording under the name WeChat gives it, byte for byte', async () => {
+	it('decodes an HD voice to WAV that the next node reads, and saves it under its media_id', async () => {
 		const { result, requests } = await run('temporary-hd-voice');
 
 		const mediaId = e2e.n8n.vars.HD_VOICE_ID;
+		const frames = recording.length / 60; // quality 7: 60-byte frames of 20 ms
+		const dataBytes = frames * 320 * 2;
 		const [item] = result.nodes['Get HD voice'].items;
 		expect(item.json).toEqual({
 			media_id: mediaId,
-			file_name: `${mediaId}.speex`,
-			mime_type: 'audio/speex',
-			bytes: RECORDING.length,
+			output_format: 'wav',
+			duration_seconds: frames * 0.02,
+			source_layout: 'raw',
+			file_name: `${mediaId}.wav`,
+			mime_type: 'audio/wav',
+			bytes: 44 + dataBytes,
 		});
-		expect(item.binary?.recording).toMatchObject({ fileName: `${mediaId}.speex` });
+		expect(item.binary?.recording).toMatchObject({
+			fileName: `${mediaId}.wav`,
+			mimeType: 'audio/wav',
+		});
 		expect(item.binary?.data).toBeUndefined();
-		const written = fs.readFileSync(path.join(e2e.n8n.filesDir, `${mediaId}.speex`));
-		expect(written.equals(RECORDING)).toBe(true);
+
+		// A Code node downstream reads the header from n8n's binary store.
+		const [header] = result.nodes['Read WAV header'].items;
+		expect(header.json).toEqual({
+			riff: 'RIFF',
+			wave: 'WAVE',
+			audio_format: 1,
+			channels: 1,
+			sample_rate: 16000,
+			bits_per_sample: 16,
+			data_bytes: dataBytes,
+			seconds: frames * 0.02,
+			total_bytes: 44 + dataBytes,
+		});
+
+		const written = fs.readFileSync(path.join(e2e.n8n.filesDir, `${mediaId}.wav`));
+		const decoded = decodeSpeex(recording);
+		expect(written.equals(encodeWav(decoded.samples, decoded.sampleRate))).toBe(true);
 
 		expect(apiCalls(requests)).toEqual(['GET /cgi-bin/media/get/jssdk']);
 		expect(requests.find((entry) => !entry.tokenCall)?.query.media_id).toBe(mediaId);

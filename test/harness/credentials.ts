@@ -29,7 +29,15 @@ export interface CredentialStore {
 	readonly updates: number;
 }
 
+/**
+ * Marks a store across module registries: a test that models a second n8n process loads another copy
+ * of the harness (jest.isolateModules), and both copies must write to the one "database".
+ */
+const STORE_MARK = Symbol.for('weixin-media-harness.credential-store');
+
 class SavedCredential implements CredentialStore {
+	readonly [STORE_MARK] = true;
+
 	data: ICredentialDataDecryptedObject;
 
 	updates = 0;
@@ -53,11 +61,25 @@ export function createCredentialStore(data: ICredentialDataDecryptedObject): Cre
 	return new SavedCredential(data);
 }
 
+/**
+ * The user editing the saved credential in n8n's UI: the changed fields are written, the hidden
+ * token fields stay as they were (n8n keeps them).
+ */
+export function editCredential(
+	store: CredentialStore,
+	changes: ICredentialDataDecryptedObject,
+): void {
+	const saved = toCredentialStore(store);
+	saved.write({ ...saved.read(), ...changes });
+}
+
 /** Uses the given store, or saves plain data into a new one. */
 export function toCredentialStore(
 	credentials: ICredentialDataDecryptedObject | CredentialStore,
 ): SavedCredential {
-	if (credentials instanceof SavedCredential) return credentials;
+	if ((credentials as Partial<SavedCredential>)[STORE_MARK] === true) {
+		return credentials as SavedCredential;
+	}
 	return new SavedCredential(credentials as ICredentialDataDecryptedObject);
 }
 

@@ -8,7 +8,7 @@ import { WeixinMedia } from '../../nodes/WeixinMedia/WeixinMedia.node';
 import { createNodeRunner } from './run-node';
 import type { NodeRunner, RunOptions, RunResult } from './run-node';
 
-export { createCredentialStore } from './credentials';
+export { createCredentialStore, editCredential } from './credentials';
 export type { CredentialStore } from './credentials';
 export type { BinaryMode } from './environment';
 export { createNodeRunner } from './run-node';

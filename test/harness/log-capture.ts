@@ -7,11 +7,20 @@ import { formatWithOptions } from 'node:util';
  * run's output for secrets. Each active run owns one sink; a line goes to every active sink
  * because the logger and `console` are process-wide and cannot tell concurrent runs apart.
  */
-const activeSinks = new Set<string[]>();
-
 type ConsoleMethod = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';
 const CONSOLE_METHODS: ConsoleMethod[] = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
-let originalConsole: Partial<Record<ConsoleMethod, (...args: unknown[]) => void>> = {};
+
+interface CaptureState {
+	activeSinks: Set<string[]>;
+	originalConsole: Partial<Record<ConsoleMethod, (...args: unknown[]) => void>>;
+}
+
+// Process-wide like `console` itself: a test that models a second n8n process loads another copy of
+// the harness (jest.isolateModules), and both copies must patch and restore `console` together.
+const CAPTURE_STATE = Symbol.for('weixin-media-harness.log-capture');
+const shared = globalThis as unknown as Record<symbol, CaptureState | undefined>;
+const captureState = (shared[CAPTURE_STATE] ??= { activeSinks: new Set(), originalConsole: {} });
+const activeSinks = captureState.activeSinks;
 
 function record(line: string): void {
 	for (const sink of activeSinks) sink.push(line);
@@ -54,7 +63,8 @@ export const capturingLogger = createCapturingLogger();
 export function startLogCapture(): { logs: string[]; stop: () => void } {
 	const logs: string[] = [];
 	if (activeSinks.size === 0) {
-		originalConsole = {};
+		const originalConsole: CaptureState['originalConsole'] = {};
+		captureState.originalConsole = originalConsole;
 		for (const method of CONSOLE_METHODS) {
 			originalConsole[method] = console[method];
 			console[method] = (...args: unknown[]) =>
@@ -65,7 +75,7 @@ export function startLogCapture(): { logs: string[]; stop: () => void } {
 	const stop = () => {
 		if (!activeSinks.delete(logs) || activeSinks.size > 0) return;
 		for (const method of CONSOLE_METHODS) {
-			const original = originalConsole[method];
+			const original = captureState.originalConsole[method];
 			if (original) console[method] = original;
 		}
 	};

@@ -48,6 +48,15 @@ export interface RunOptions {
 	credentials: ICredentialDataDecryptedObject | CredentialStore;
 	/** Sets the node's "On Error" setting to "Continue" (onError: 'continueRegularOutput'). */
 	continueOnFail?: boolean;
+	/**
+	 * The node's "On Error" setting as n8n stores it; wins over `continueOnFail`. With
+	 * 'continueErrorOutput' n8n adds a second output and routes failed items to it (see `outputs`).
+	 */
+	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
+	/** The node's "Retry On Fail" settings; n8n runs the node again on the same input. */
+	retryOnFail?: { maxTries: number; waitBetweenTries?: number };
+	/** Stops the execution this many milliseconds after it started, as n8n's stop button does. */
+	stopAfterMs?: number;
 	/** 'filesystem' (default) stores binaries as files with ids; 'default' keeps them inline. */
 	binaryMode?: BinaryMode;
 }
@@ -64,6 +73,10 @@ export type RunError = Error & { description?: string; context?: unknown };
 export interface RunResult {
 	/** The node's first output. */
 	items: OutputItem[];
+	/** Every output of the node: [success, error] under "Continue (using error output)". */
+	outputs: OutputItem[][];
+	/** Milliseconds from the start of the run until WorkflowExecute returned. */
+	durationMs: number;
 	/**
 	 * The node's execution error, when the run failed, as n8n saves it with the execution: a plain
 	 * copy of the error's fields (name, message, description, context, httpCode, stack, ...), so
@@ -100,7 +113,7 @@ function notInHarness(feature: string) {
 }
 
 /** What WorkflowExecute and the node helpers read from `additionalData` on a one-node run. */
-function createAdditionalData(
+export function createAdditionalData(
 	executionId: string,
 	hooks: ExecutionLifecycleHooks,
 	credentialsHelper: HarnessCredentialsHelper,
@@ -199,6 +212,14 @@ export function createNodeRunner({ node: nodeType, credentialTypes }: NodeUnderT
 			parameters: structuredClone(options.parameters),
 			credentials: { [credentialName]: CREDENTIAL_DETAILS },
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			...(options.onError ? { onError: options.onError } : {}),
+			...(options.retryOnFail
+				? {
+						retryOnFail: true,
+						maxTries: options.retryOnFail.maxTries,
+						waitBetweenTries: options.retryOnFail.waitBetweenTries ?? 0,
+					}
+				: {}),
 		};
 		const workflowData: IWorkflowBase = {
 			id: WORKFLOW_ID,
@@ -238,17 +259,28 @@ export function createNodeRunner({ node: nodeType, credentialTypes }: NodeUnderT
 					],
 				},
 			});
-			const run = await new WorkflowExecute(
+			const startedAt = Date.now();
+			const running = new WorkflowExecute(
 				additionalData,
 				'manual',
 				runExecutionData,
 			).processRunExecutionData(workflow);
+			const stopTimer =
+				options.stopAfterMs === undefined
+					? undefined
+					: setTimeout(() => running.cancel(), options.stopAfterMs);
+			// A stopped run settles once the node returns: n8n does not wait for it, the test does.
+			const run = await running.finally(() => clearTimeout(stopTimer));
+			const durationMs = Date.now() - startedAt;
 
 			const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
-			const items = (taskData?.data?.main[0] ?? []) as OutputItem[];
+			const outputs = (taskData?.data?.main ?? []).map((output) => (output ?? []) as OutputItem[]);
+			const items = outputs[0] ?? [];
 			const error = (taskData?.error ?? run.data.resultData.error) as RunError | undefined;
 			return {
 				items,
+				outputs,
+				durationMs,
 				error,
 				logs: capture.logs,
 				readBinary: async (item, property = DEFAULT_BINARY_PROPERTY) =>

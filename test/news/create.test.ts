@@ -211,8 +211,8 @@ describe('News → Create: input checks before anything is sent', () => {
 		],
 		[
 			'a typo in a field name',
-			[article({ thumb_mediaid: 'x' })],
-			'article 1: unknown field `thumb_mediaid`',
+			[article({ thumb_media_id: undefined, thumb_mediaid: 'x' })],
+			'article 1: has no cover: set thumb_media_id (a permanent image\'s media_id) or cover_binary (a binary property of the item) (passed on to WeChat as given: `thumb_mediaid`)',
 		],
 		[
 			'a picture post',

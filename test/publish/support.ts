@@ -20,3 +20,23 @@ export async function createDraft(
 	if (result.error) throw result.error;
 	return result.items[0].json.media_id as string;
 }
+
+/** Publishes a draft through the node (Submit, waiting for the outcome) and returns its article_id. */
+export async function publishDraft(
+	credentials: ICredentialDataDecryptedObject,
+	mediaId: string,
+): Promise<string> {
+	const result = await runNode({
+		parameters: {
+			resource: 'publish',
+			operation: 'submit',
+			mediaId,
+			waitForCompletion: true,
+			pollInterval: 100,
+			maxWait: 10,
+		},
+		credentials,
+	});
+	if (result.error) throw result.error;
+	return result.items[0].json.article_id as string;
+}

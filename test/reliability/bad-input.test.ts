@@ -437,7 +437,11 @@ const BAD_INPUTS: BadInput[] = [
 				[article({ show_cover_pic: 'yes' })],
 				/^article 1: show_cover_pic must be 0 or 1, not "yes"$/,
 			],
-			['a misspelled field', [article({ titel: 'x' })], /^article 1: unknown field `titel`/],
+			[
+				'a misspelled title',
+				[article({ title: undefined, titel: 'x' })],
+				/^article 1: title is empty \(passed on to WeChat as given: `titel`\)$/,
+			],
 			[
 				'a picture post (newspic) in News',
 				[article({ article_type: 'newspic' })],

@@ -5,6 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { decodeSpeex, encodeWav } from '../../nodes/WeixinMedia/media/speex';
 import { jpeg } from '../fixtures/media';
 import { createCredentialStore, runNode, type RunResult } from '../harness';
 import type { FaultSpec } from '../sandbox';
@@ -78,6 +79,8 @@ const READS = byPolicy('read');
 const WRITES = byPolicy('write');
 const REPEATABLE_WRITES = byPolicy('repeatableWrite');
 
+const FILE_READS = ['temporaryMedia.get', 'temporaryMedia.getHdVoice', 'permanentMaterial.get'];
+
 const names = (cases: OperationCase[]) => cases.map((operationCase) => operationCase.name);
 
 describe('reads (get, list, count, status, downloads) are retried within a bound', () => {
@@ -85,6 +88,10 @@ describe('reads (get, list, count, status, downloads) are retried within a bound
 		READS.flatMap((read) => [
 			[read.name, 'HTTP 500', { kind: 'http', status: 500 }],
 			[read.name, 'a dropped connection', { kind: 'drop' }],
+			// downloads answer with files: their cut-short bodies are the 'truncate' cases
+			...(FILE_READS.includes(read.name)
+				? []
+				: [[read.name, 'a JSON answer cut after its headers', { kind: 'cutJson' }]]),
 		]) as Array<[string, string, DistributiveOmit<FaultSpec, 'path'>]>,
 	)('%s survives %s by asking again', async (name, _fault, fault) => {
 		const read = operation(name);
@@ -185,6 +192,8 @@ describe('writes that create or delete are never sent twice after an ambiguous f
 			[write.name, 'HTTP 502', { kind: 'http', status: 502 }, /HTTP 502 from the server/],
 			[write.name, 'a dropped connection', { kind: 'drop' }, /the connection was dropped/],
 			[write.name, 'silence', { kind: 'hang' }, /no answer within the request timeout/],
+			[write.name, 'a JSON answer cut after its headers', { kind: 'cutJson' }, /the connection was dropped/],
+			[write.name, 'errcode -1', { kind: 'errcode', errcode: -1 }, /WeChat answered errcode -1 \(system error\)/],
 		]) as Array<[string, string, DistributiveOmit<FaultSpec, 'path'>, RegExp]>,
 	)(
 		'%s after %s: sent once, the outcome is unknown and the error says how to check',
@@ -227,6 +236,7 @@ describe('temporary uploads may be repeated', () => {
 			[write.name, 'HTTP 500', { kind: 'http', status: 500 }],
 			[write.name, 'a dropped connection', { kind: 'drop' }],
 			[write.name, 'silence', { kind: 'hang' }],
+			[write.name, 'a JSON answer cut after its headers', { kind: 'cutJson' }],
 		]) as Array<[string, string, DistributiveOmit<FaultSpec, 'path'>]>,
 	)('%s survives %s by sending the file again', async (name, _fault, fault) => {
 		const write = operation(name);
@@ -246,7 +256,8 @@ describe('temporary uploads may be repeated', () => {
 
 // Giving up on a -1 burst that outlasts the budget is tested in test/transport/token.test.ts.
 describe('errcode -1 (system busy) and 45009 (daily quota)', () => {
-	it.each(names(OPERATIONS))('%s waits out -1 and succeeds, doing its work once', async (name) => {
+	// Writes are not repeated after -1: see "writes that create or delete are never sent twice".
+	it.each(names([...READS, ...REPEATABLE_WRITES]))('%s waits out -1 and succeeds, doing its work once', async (name) => {
 		const any = operation(name);
 		inject(any.path, { kind: 'errcode', errcode: -1 });
 		const result = await run(any);
@@ -364,8 +375,14 @@ describe('a token kicked out while a batch is in flight', () => {
 describe('a download cut short is an error, never a broken file', () => {
 	const downloads: Array<[string, (seeded: Seeded) => Buffer | undefined]> = [
 		['permanentMaterial.get', () => jpeg(30_000)],
-		['temporaryMedia.getHdVoice', (data) => storedBytes('temporary', data.hdVoice)],
+		// Get HD Voice outputs the stored Speex decoded to WAV
+		['temporaryMedia.getHdVoice', (data) => hdVoiceWav(storedBytes('temporary', data.hdVoice))],
 	];
+
+	function hdVoiceWav(speex: Buffer): Buffer {
+		const decoded = decodeSpeex(speex);
+		return encodeWav(decoded.samples, decoded.sampleRate);
+	}
 
 	function storedBytes(kind: 'temporary' | 'permanent', mediaId: string): Buffer {
 		return (env.sandbox.stored(kind, mediaId) as { bytes: Buffer }).bytes;

@@ -148,5 +148,6 @@ describe('nothing leaked', () => {
 		expect(everything).toContain('ECONNREFUSED');
 		expect(everything).toContain('errcode 40164');
 		expect(everything).toContain('404');
-	});
+		// each forced refresh first waits up to a second and reads the credential store again
+	}, 120_000);
 });

@@ -181,6 +181,24 @@ describe('article validation (shared by add_news and draft/add)', () => {
 		expect(answers.map((answer) => answer.errcode ?? 0)).toEqual([0, 45002, 45002]);
 	});
 
+	it('counts a character reference as one character, and no comment, script or style text', async () => {
+		const style = `<style>${'p { margin: 0 } '.repeat(2000)}</style>`;
+		const script = `<script>${'var x = 1; '.repeat(2000)}</script>`;
+		const comment = `<!-- ${'editor note '.repeat(2000)} -->`;
+		const answers = await Promise.all([
+			post('/cgi-bin/draft/add', {
+				articles: [article({ content: `<p>${'&nbsp;'.repeat(19_999)}</p>` })],
+			}),
+			post('/cgi-bin/draft/add', {
+				articles: [article({ content: `${style}${script}${comment}<p>${'字'.repeat(19_000)}</p>` })],
+			}),
+			post('/cgi-bin/draft/add', {
+				articles: [article({ content: `<p>${'&#23383;'.repeat(20_000)}</p>` })],
+			}),
+		]);
+		expect(answers.map((answer) => answer.errcode ?? 0)).toEqual([0, 0, 45002]);
+	});
+
 	it('strips scripts and every img whose src uploadimg did not issue', async () => {
 		const { url: issued } = await uploadImage(png(), 'inline.png');
 		const httpsVariant = (issued as string).replace('http://', 'https://') + '?wx_fmt=png';

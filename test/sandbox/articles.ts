@@ -40,7 +40,7 @@ export function buildArticles(
 	});
 }
 
-function buildArticle(
+export function buildArticle(
 	input: Record<string, unknown>,
 	index: number,
 	articleCount: number,
@@ -139,8 +139,31 @@ export function cleanContent(html: string, issuedImageUrls: ReadonlySet<string>)
 		});
 }
 
+const NAMED_CHARACTERS: Record<string, string> = {
+	amp: '&',
+	lt: '<',
+	gt: '>',
+	quot: '"',
+	apos: "'",
+	nbsp: '\u00a0',
+};
+
+/**
+ * The reader's text, which WeChat counts against 20,000 characters and takes a digest from: no
+ * markup, comments, scripts or styles, and a character reference (`&nbsp;`) is the one character.
+ */
 function visibleText(html: string): string {
-	return html.replace(/<[^>]*>/g, '');
+	return html
+		.replace(/<!--[\s\S]*?(?:-->|$)/g, '')
+		.replace(/<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, '')
+		.replace(/<[^>]*>/g, '')
+		.replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, (_reference, name: string) => {
+			if (name.startsWith('#')) {
+				const code = /^#x/i.test(name) ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+				return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+			}
+			return NAMED_CHARACTERS[name.toLowerCase()] ?? ' ';
+		});
 }
 
 /** A permanent article URL like the ones the live service hands out. */

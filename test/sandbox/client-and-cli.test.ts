@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import { once } from 'events';
 import { join } from 'path';
 
+import { decodeSpeex } from '../../nodes/WeixinMedia/media/speex';
 import { jpeg, speex } from '../fixtures/media';
 import { classicToken, getJson, stableToken, upload, withToken } from './helpers';
 import { SANDBOX_APP, SandboxClient, startSandbox, type Sandbox } from './index';
@@ -65,6 +66,12 @@ describe('SandboxClient', () => {
 			withToken(sandbox, `/cgi-bin/media/get/jssdk?media_id=${builtIn}`, token),
 		);
 		expect(builtInResponse.headers.get('content-type')).toBe('voice/speex');
+		expect(decodeSpeex(Buffer.from(await builtInResponse.arrayBuffer())).layout).toBe('raw');
+		const builtInOgg = await client.seedHdVoice('ogg');
+		const oggResponse = await fetch(
+			withToken(sandbox, `/cgi-bin/media/get/jssdk?media_id=${builtInOgg}`, token),
+		);
+		expect(decodeSpeex(Buffer.from(await oggResponse.arrayBuffer())).layout).toBe('ogg');
 
 		const image = jpeg(1000);
 		const { media_id: imageId } = await upload(

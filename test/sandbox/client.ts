@@ -2,6 +2,7 @@
 import type {
 	AnswerModes,
 	FaultSpec,
+	HdVoiceLayout,
 	RequestLogEntry,
 	SandboxConfig,
 	StoredKind,
@@ -66,8 +67,10 @@ export class SandboxClient {
 		await this.call('PUT', 'answer-modes', modes);
 	}
 
-	async seedHdVoice(bytes?: Buffer): Promise<string> {
-		return ((await this.call('POST', 'hd-voice', bytes)) as { media_id: string }).media_id;
+	async seedHdVoice(recording?: Buffer | HdVoiceLayout): Promise<string> {
+		const path = recording === 'ogg' ? 'hd-voice?layout=ogg' : 'hd-voice';
+		const bytes = Buffer.isBuffer(recording) ? recording : undefined;
+		return ((await this.call('POST', path, bytes)) as { media_id: string }).media_id;
 	}
 
 	/** The stored record with every Buffer as a base64 string; undefined when unknown. */

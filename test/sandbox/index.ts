@@ -3,6 +3,7 @@ export { startSandbox } from './server';
 export { SandboxClient } from './client';
 export {
 	SANDBOX_APP,
+	SANDBOX_SECOND_APP,
 	DEFAULT_CONFIG,
 	type AnswerModes,
 	type FaultSpec,

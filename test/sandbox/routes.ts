@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'http';
 
 import { buildArticles, newsArticleUrl } from './articles';
+import { isWhollyDeleted, LIFECYCLE_ROUTES, settlePublication } from './lifecycle';
 import { WeixinError } from './errors';
 import {
 	contentTypeOf,
@@ -29,7 +30,7 @@ import {
 	type StoredArticle,
 } from './state';
 import type { TokenStore } from './tokens';
-import { SANDBOX_APP, type SandboxConfig } from './types';
+import { SANDBOX_APPS, type SandboxConfig } from './types';
 
 export interface RouteContext {
 	method: string;
@@ -71,11 +72,13 @@ const json = (body: Record<string, unknown>): Answer => ({ kind: 'json', body })
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-function checkCredentials(appId: unknown, secret: unknown, wrongSecretErrcode: number): void {
+function checkCredentials(appId: unknown, secret: unknown, wrongSecretErrcode: number): string {
 	if (appId === undefined || appId === null || appId === '') throw new WeixinError(41002);
-	if (appId !== SANDBOX_APP.appId) throw new WeixinError(40013);
+	const app = SANDBOX_APPS.find((known) => known.appId === appId);
+	if (!app) throw new WeixinError(40013);
 	if (secret === undefined || secret === null || secret === '') throw new WeixinError(41004);
-	if (secret !== SANDBOX_APP.appSecret) throw new WeixinError(wrongSecretErrcode);
+	if (secret !== app.appSecret) throw new WeixinError(wrongSecretErrcode);
+	return app.appId;
 }
 
 function checkWhitelist(context: RouteContext): void {
@@ -88,27 +91,28 @@ function classicToken(context: RouteContext): Answer {
 	const { query } = context;
 	if (query.get('grant_type') !== 'client_credential') throw new WeixinError(40002);
 	// The classic endpoint really answers a wrong secret with 40001 "invalid credential".
-	checkCredentials(query.get('appid') ?? undefined, query.get('secret') ?? undefined, 40001);
+	const appId = checkCredentials(query.get('appid') ?? undefined, query.get('secret') ?? undefined, 40001);
 	checkWhitelist(context);
-	return json({ ...context.tokens.issueClassic(context.config.classicOverlapSeconds) });
+	return json({ ...context.tokens.issueClassic(appId, context.config.classicOverlapSeconds) });
 }
 
 function stableToken(context: RouteContext): Answer {
 	const body = jsonBody(context);
 	if (body.grant_type !== 'client_credential') throw new WeixinError(40002);
-	checkCredentials(body.appid, body.secret, 40125);
+	const appId = checkCredentials(body.appid, body.secret, 40125);
 	if (body.force_refresh !== undefined && typeof body.force_refresh !== 'boolean') {
 		throw new WeixinError(40097);
 	}
 	checkWhitelist(context);
-	return json({ ...context.tokens.issueStable(body.force_refresh === true) });
+	const renewal = { lagSeconds: context.config.stableRenewalLagSeconds };
+	return json({ ...context.tokens.issueStable(appId, body.force_refresh === true, renewal) });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
 
 /** POST bodies are read as JSON whatever their Content-Type, as the live service does. */
-function jsonBody(context: RouteContext): Record<string, unknown> {
+export function jsonBody(context: RouteContext): Record<string, unknown> {
 	if (context.body.length === 0) throw new WeixinError(44002);
 	let parsed: unknown;
 	try {
@@ -438,9 +442,12 @@ function getPublication(context: RouteContext): Answer {
 			fail_idx: [1],
 		});
 	}
+	settlePublication(context.state, publication, context.now);
+	// 5: every article of the post was deleted after publishing.
+	const status = isWhollyDeleted(context.state, publication.articleId) ? 5 : FINAL_STATUS.success;
 	return json({
 		publish_id: publication.publishId,
-		publish_status: FINAL_STATUS.success,
+		publish_status: status,
 		article_id: publication.articleId,
 		article_detail: {
 			count: publication.articleCount,
@@ -478,6 +485,7 @@ const ROUTES: Record<string, Route> = {
 	'/cgi-bin/draft/get': { postOnly: true, handle: getDraft },
 	'/cgi-bin/freepublish/submit': { postOnly: true, handle: submitPublication },
 	'/cgi-bin/freepublish/get': { postOnly: true, handle: getPublication },
+	...LIFECYCLE_ROUTES,
 };
 
 const VIDEO_ROUTE: Route = { public: true, fileAnswers: true, handle: serveVideo };

@@ -16,7 +16,8 @@
  *   DELETE /__sandbox/log                    empty the log
  *   GET    /__sandbox/config                 the SandboxConfig in force
  *   PATCH  /__sandbox/config                 body Partial<SandboxConfig> → the SandboxConfig in force
- *   POST   /__sandbox/hd-voice               body: raw speex bytes (empty = a built-in sample) → {media_id}
+ *   POST   /__sandbox/hd-voice[?layout=ogg]  body: speex bytes (empty = a built-in recording: raw
+ *                                            frames as WeChat sends them, or Ogg with ?layout=ogg) → {media_id}
  *   GET    /__sandbox/stored/KIND/MEDIA_ID   the stored record (Buffers as base64 strings) or 404
  *   PUT    /__sandbox/answer-modes           body AnswerModes: how answers are relabelled/compressed
  */
@@ -27,7 +28,9 @@ import {
 	type Server,
 	type ServerResponse,
 } from 'http';
+import { readFileSync } from 'fs';
 import type { AddressInfo, Socket } from 'net';
+import { join } from 'path';
 
 import { applyAnswerModes, validAnswerModes, type AnswerModes } from './answer-modes';
 import { errorMessage, WeixinError } from './errors';
@@ -39,6 +42,7 @@ import {
 	DEFAULT_CONFIG,
 	type FaultKind,
 	type FaultSpec,
+	type HdVoiceLayout,
 	type RequestLogEntry,
 	type Sandbox,
 	type SandboxConfig,
@@ -50,7 +54,7 @@ const CONTROL_PREFIX = '/__sandbox/';
 const JSON_CONTENT_TYPE = 'application/json; encoding=utf-8';
 const SECRET_KEYS = new Set(['access_token', 'secret', 'appsecret', 'app_secret']);
 const REDACTED = '***';
-const FAULT_KINDS: readonly FaultKind[] = ['errcode', 'http', 'drop', 'hang', 'truncate'];
+const FAULT_KINDS: readonly FaultKind[] = ['errcode', 'http', 'drop', 'hang', 'truncate', 'cutJson'];
 
 interface QueuedFault {
 	spec: FaultSpec;
@@ -80,6 +84,10 @@ class WeixinSandbox implements Sandbox {
 
 	constructor(private readonly host: string) {
 		this.server = createServer((request, response) => this.dispatch(request, response));
+		// Node's default of 5 s lets an idle keep-alive socket close just as a client (fetch in the
+		// tests, on a loaded machine) reuses it for a large POST, which then fails with ECONNRESET.
+		// WeChat's front ends, like most (nginx: 75 s), keep idle connections far longer.
+		this.server.keepAliveTimeout = 60_000;
 		this.server.on('connection', (socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
@@ -168,7 +176,8 @@ class WeixinSandbox implements Sandbox {
 		this.answerModes = validAnswerModes(modes);
 	}
 
-	seedHdVoice(bytes: Buffer = SAMPLE_SPEEX): string {
+	seedHdVoice(recording: Buffer | HdVoiceLayout = 'raw'): string {
+		const bytes = Buffer.isBuffer(recording) ? recording : sampleHdVoice(recording);
 		const mediaId = newTemporaryId();
 		this.state.temporary.set(mediaId, {
 			mediaId,
@@ -223,13 +232,19 @@ class WeixinSandbox implements Sandbox {
 		if (this.closed) return;
 
 		const fault = this.nextFault(url.pathname, route?.fileAnswers === true);
+		if (fault?.spec.kind === 'cutJson') {
+			this.consume(fault);
+			entry.fault = 'cutJson';
+			this.sendCutJson(response, this.answer(route, request, url, body, entry), entry);
+			return;
+		}
 		if (fault && fault.spec.kind !== 'truncate') {
 			this.consume(fault);
 			entry.fault = fault.spec.kind;
 			this.applyFault(fault.spec, response, entry);
 			return;
 		}
-		const answer = this.answer(route, request, url, body);
+		const answer = this.answer(route, request, url, body, entry);
 		const modes = {
 			pathname: url.pathname,
 			acceptEncoding: request.headers['accept-encoding'],
@@ -251,7 +266,9 @@ class WeixinSandbox implements Sandbox {
 		request: IncomingMessage,
 		url: URL,
 		body: Buffer,
+		entry: RequestLogEntry,
 	): Answer {
+		if (route?.tokenCall) entry.appId = requestedAppId(url, entry.body);
 		if (!route) return { kind: 'text', status: 404, contentType: 'text/html', text: httpPage(404) };
 		const context: RouteContext = {
 			method: request.method ?? 'GET',
@@ -268,7 +285,7 @@ class WeixinSandbox implements Sandbox {
 		};
 		try {
 			if (!route.tokenCall && !route.public) {
-				this.tokens.check(url.searchParams.get('access_token') ?? undefined);
+				entry.appId = this.tokens.check(url.searchParams.get('access_token') ?? undefined);
 			}
 			if (route.postOnly && context.method !== 'POST') throw new WeixinError(43002);
 			return route.handle(context);
@@ -330,6 +347,23 @@ class WeixinSandbox implements Sandbox {
 		);
 	}
 
+	/** Headers and half of a JSON answer, then a dead line; anything but JSON is sent whole. */
+	private sendCutJson(response: ServerResponse, answer: Answer, entry: RequestLogEntry) {
+		if (answer.kind !== 'json') {
+			this.send(response, answer, entry, false);
+			return;
+		}
+		const text = JSON.stringify(answer.body);
+		entry.status = 200;
+		entry.errcode = errcodeIn(text);
+		response.writeHead(200, {
+			'Content-Type': JSON_CONTENT_TYPE,
+			'Content-Length': Buffer.byteLength(text),
+		});
+		response.flushHeaders();
+		response.write(text.slice(0, Math.floor(text.length / 2)), () => response.destroy());
+	}
+
 	/** The first queued fault for this path; truncate only counts where a file may come back. */
 	private nextFault(pathname: string, fileAnswers: boolean): QueuedFault | undefined {
 		return this.faults.find(
@@ -368,9 +402,13 @@ class WeixinSandbox implements Sandbox {
 				response.socket?.destroy();
 				return;
 			case 'hang':
-				// Nothing is sent; close() destroys the socket.
+				// Nothing is sent; close() destroys the socket. When the client gives up first, the log says when.
+				response.once('close', () => {
+					entry.closedByClientAt = Date.now();
+				});
 				return;
 			case 'truncate':
+			case 'cutJson':
 				return;
 		}
 	}
@@ -445,8 +483,10 @@ class WeixinSandbox implements Sandbox {
 				case 'PUT answer-modes':
 					this.setAnswerModes(input());
 					return reply(200, { ok: true });
-				case 'POST hd-voice':
-					return reply(200, { media_id: this.seedHdVoice(body.length > 0 ? body : undefined) });
+				case 'POST hd-voice': {
+					const layout = url.searchParams.get('layout') === 'ogg' ? 'ogg' : 'raw';
+					return reply(200, { media_id: this.seedHdVoice(body.length > 0 ? body : layout) });
+				}
 				default:
 					return reply(404, { error: `no control route ${route}` });
 			}
@@ -470,6 +510,13 @@ function redactedQuery(params: URLSearchParams): Record<string, string> {
 	for (const [key, value] of params)
 		query[key] = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : value;
 	return query;
+}
+
+/** The appid a token call names, in its query (classic) or its JSON body (stable). */
+function requestedAppId(url: URL, loggedBody: unknown): string | undefined {
+	const fromBody = (loggedBody as { appid?: unknown } | undefined)?.appid;
+	const appId = url.searchParams.get('appid') ?? fromBody;
+	return typeof appId === 'string' && appId !== '' ? appId : undefined;
 }
 
 function redactSecrets(value: unknown): unknown {
@@ -540,13 +587,14 @@ function withBase64(record: unknown): unknown {
 	);
 }
 
-/** A few Ogg pages' worth of bytes starting like a 16 kHz Speex stream. */
-const SAMPLE_SPEEX = Buffer.concat([
-	Buffer.from('OggS', 'latin1'),
-	Buffer.alloc(24),
-	Buffer.from('Speex   1.2.1', 'latin1'),
-	Buffer.alloc(400, 0x20),
-]);
+/**
+ * Built-in JS-SDK recordings: real Speex wideband speech (quality 7, 60-byte frames) from
+ * test/fixtures/speex, as raw frames (what media/get/jssdk answers) or in Ogg (how some tools keep them).
+ */
+function sampleHdVoice(layout: HdVoiceLayout): Buffer {
+	const file = layout === 'ogg' ? 'english-q7.spx' : 'english-q7.raw';
+	return readFileSync(join(__dirname, '../fixtures/speex', file));
+}
 
 /** One second of AMR-NB 12.2 kbit/s frames: what media/get serves for an HD voice. */
 const SAMPLE_AMR = Buffer.concat([

@@ -69,11 +69,24 @@ export interface Publication {
 	articleUrls: string[];
 }
 
+/** A post freepublish published: what freepublish/batchget and getarticle show, deleted ones flagged. */
+export interface PublishedPost {
+	articleId: string;
+	publishId: string;
+	/** The draft's articles with their article URL and `is_deleted`. */
+	articles: StoredArticle[];
+	createdAt: number;
+	updatedAt: number;
+	sequence: number;
+}
+
 export class SandboxState {
 	readonly temporary = new Map<string, TemporaryMedia>();
 	readonly permanent = new Map<string, PermanentMaterial>();
 	readonly drafts = new Map<string, Draft>();
 	readonly publications = new Map<string, Publication>();
+	/** Successfully published posts by article_id. */
+	readonly published = new Map<string, PublishedPost>();
 	/** uploadimg URLs, normalised (see normaliseImageUrl): the only img src article content keeps. */
 	readonly articleImageUrls = new Set<string>();
 	private sequence = 0;

@@ -1,3 +1,4 @@
+import { decodeSpeex } from '../../nodes/WeixinMedia/media/speex';
 import { amr, bmp, gif, jpeg, mp3, mp4, png, speex, wav, withBytes } from '../fixtures/media';
 import { classicToken, sandboxPerTest, upload, withToken, type WeixinJson } from './helpers';
 import type { Sandbox } from './index';
@@ -216,9 +217,26 @@ describe('media/get/jssdk (HD voice)', () => {
 		const plain = await getMedia(mediaId);
 		expect(plain.response.headers.get('content-type')).toBe('audio/amr');
 		expect(plain.bytes.subarray(0, 6).toString('latin1')).toBe('#!AMR\n');
+	});
 
-		const builtIn = await getMedia(sandbox.seedHdVoice(), '/cgi-bin/media/get/jssdk');
-		expect(builtIn.bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+	it('has built-in recordings of real speech: raw 60-byte frames by default, Ogg Speex on request', async () => {
+		const raw = await getMedia(sandbox.seedHdVoice(), '/cgi-bin/media/get/jssdk');
+		expect(raw.response.headers.get('content-type')).toBe('voice/speex');
+		expect(raw.bytes.length % 60).toBe(0);
+		const rawVoice = decodeSpeex(raw.bytes);
+		expect(rawVoice).toMatchObject({ layout: 'raw', frames: raw.bytes.length / 60 });
+		expect(rawVoice.rawFrames?.every((frame) => frame.length === 60)).toBe(true);
+
+		const ogg = await getMedia(sandbox.seedHdVoice('ogg'), '/cgi-bin/media/get/jssdk');
+		expect(ogg.bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+		const oggVoice = decodeSpeex(ogg.bytes);
+		expect(oggVoice).toMatchObject({ layout: 'ogg', frames: rawVoice.frames });
+		// the same recording: the Ogg decode is the raw one without the codec's start-up delay
+		const delay = rawVoice.samples.length - oggVoice.samples.length;
+		expect(delay).toBeGreaterThan(0);
+		expect(Array.from(oggVoice.samples.subarray(0, 2000))).toEqual(
+			Array.from(rawVoice.samples.subarray(223, 2223)),
+		);
 	});
 
 	it('answers 40007 for unknown ids and for voices not recorded by the JS-SDK', async () => {

@@ -1,5 +1,5 @@
 import { classicToken, getJson, postJson, stableToken, withToken } from './helpers';
-import { SANDBOX_APP, startSandbox, type Sandbox } from './index';
+import { SANDBOX_APP, SANDBOX_SECOND_APP, startSandbox, type Sandbox } from './index';
 
 let sandbox: Sandbox;
 
@@ -103,6 +103,78 @@ describe('stable token (POST /cgi-bin/stable_token)', () => {
 		sandbox.advanceClock(300);
 		expect(await tokenVerdict(first.access_token as string)).toBe(42001);
 		expect(await tokenVerdict(renewed.access_token as string)).toBe(0);
+	});
+
+	it('renews at the 300 s mark by the clock: the successor counts from then, old and new overlap 300 s', async () => {
+		const first = await stableToken(sandbox);
+		// Reached well after the renewal point: the successor was issued at the mark, not at this call.
+		sandbox.advanceClock(7200 - 300 + 120);
+		const renewed = await stableToken(sandbox);
+		expect(renewed.access_token).not.toBe(first.access_token);
+		expect(renewed.expires_in).toBeGreaterThanOrEqual(7200 - 122);
+		expect(renewed.expires_in).toBeLessThanOrEqual(7200 - 120);
+		expect(await tokenVerdict(first.access_token as string)).toBe(0);
+		sandbox.advanceClock(180);
+		expect(await tokenVerdict(first.access_token as string)).toBe(42001);
+		expect(await tokenVerdict(renewed.access_token as string)).toBe(0);
+		// Every caller now gets the successor.
+		expect((await stableToken(sandbox)).access_token).toBe(renewed.access_token);
+	});
+
+	it.each([280, 300, 301])(
+		'with a late renewal (stableRenewalLagSeconds) hands out the old token with %i s left',
+		async (left) => {
+			sandbox.configure({ stableRenewalLagSeconds: 30 });
+			const first = await stableToken(sandbox);
+			sandbox.advanceClock((first.expires_in as number) - left);
+			const answer = await stableToken(sandbox);
+			expect(answer.access_token).toBe(first.access_token);
+			// the sandbox clock follows real time too: a second may pass between the calls
+			expect(answer.expires_in).toBeGreaterThanOrEqual(left - 1);
+			expect(answer.expires_in).toBeLessThanOrEqual(left);
+			sandbox.advanceClock(left - 269);
+			const late = await stableToken(sandbox);
+			expect(late.access_token).not.toBe(first.access_token);
+			expect(await tokenVerdict(first.access_token as string)).toBe(0);
+		},
+	);
+
+	it('with the documented renewal never hands out a token with 300 s or less to live', async () => {
+		const first = await stableToken(sandbox);
+		sandbox.advanceClock(7200 - 301);
+		const before = await stableToken(sandbox);
+		if (before.access_token === first.access_token) expect(before.expires_in).toBeGreaterThan(300);
+		sandbox.advanceClock(1);
+		const at = await stableToken(sandbox);
+		expect(at.access_token).not.toBe(first.access_token);
+		expect(at.expires_in).toBeGreaterThan(7200 - 3);
+	});
+
+	it('keeps the tokens of two accounts apart and logs which account each call acted for', async () => {
+		const a = (await stableToken(sandbox)).access_token as string;
+		const b = (
+			await stableToken(sandbox, {
+				appid: SANDBOX_SECOND_APP.appId,
+				secret: SANDBOX_SECOND_APP.appSecret,
+			})
+		).access_token as string;
+		expect(b).not.toBe(a);
+		await stableToken(sandbox, {
+			appid: SANDBOX_SECOND_APP.appId,
+			secret: SANDBOX_SECOND_APP.appSecret,
+			force_refresh: true,
+		});
+		expect(await tokenVerdict(a)).toBe(0);
+		expect(await tokenVerdict(b)).toBe(40001);
+		expect((await stableToken(sandbox, { secret: SANDBOX_SECOND_APP.appSecret })).errcode).toBe(40125);
+		expect(sandbox.log().map((entry) => entry.appId)).toEqual([
+			SANDBOX_APP.appId,
+			SANDBOX_SECOND_APP.appId,
+			SANDBOX_SECOND_APP.appId,
+			SANDBOX_APP.appId,
+			undefined,
+			SANDBOX_APP.appId,
+		]);
 	});
 
 	it('force_refresh issues a new token and kills the old one at once', async () => {

@@ -6,6 +6,17 @@ export const SANDBOX_APP = {
 	appSecret: '3f9c2e71a8d44b0e96c5f1d27ab8e403',
 } as const;
 
+/** A second account the sandbox knows, for tests where a credential is edited from one AppID to another. */
+export const SANDBOX_SECOND_APP = {
+	appId: 'wx71c3e5a0d92b8f14',
+	appSecret: 'a81d5c03f7e2496b8c0d1e5f2a7b9c46',
+} as const;
+
+export const SANDBOX_APPS: ReadonlyArray<{ appId: string; appSecret: string }> = [
+	SANDBOX_APP,
+	SANDBOX_SECOND_APP,
+];
+
 export interface SandboxOptions {
 	/** 0 (the default) picks a free port. */
 	port?: number;
@@ -24,6 +35,12 @@ export interface SandboxConfig {
 	ipWhitelisted: boolean;
 	/** How long the previous classic token stays valid after a new one is issued. */
 	classicOverlapSeconds: number;
+	/**
+	 * How long after the documented renewal point (300 s before expiry) stable_token still hands out the
+	 * old token. 0 (the default) is the documented behaviour; more models a renewal that reaches callers
+	 * late, so that a caller is handed a token with 300 s or less to live.
+	 */
+	stableRenewalLagSeconds: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
@@ -32,6 +49,7 @@ export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
 	publishOutcome: 'success',
 	ipWhitelisted: true,
 	classicOverlapSeconds: 300,
+	stableRenewalLagSeconds: 0,
 };
 
 export type FaultSpec = {
@@ -45,6 +63,11 @@ export type FaultSpec = {
 	| { kind: 'drop' }
 	| { kind: 'hang' }
 	| { kind: 'truncate' }
+	/**
+	 * The call is carried out and its JSON answer starts (HTTP 200, full Content-Length), then the
+	 * connection dies halfway through the body.
+	 */
+	| { kind: 'cutJson' }
 );
 
 export type FaultKind = FaultSpec['kind'];
@@ -62,10 +85,14 @@ export interface RequestLogEntry {
 	/** access_token and secret values are replaced by '***'. */
 	query: Record<string, string>;
 	tokenCall: boolean;
+	/** The account the call acted for: the token call's appid, or the owner of the access_token sent. */
+	appId?: string;
 	/** HTTP status sent; 0 when no answer was sent (drop, hang). */
 	status: number;
 	errcode?: number;
 	fault?: FaultKind;
+	/** For a hung request: wall-clock time (Date.now()) when the client closed the connection. */
+	closedByClientAt?: number;
 	requestBytes: number;
 	/** Parsed JSON body (secrets replaced by '***') or a summary of a multipart body. */
 	body?: unknown;
@@ -101,7 +128,13 @@ export interface Sandbox {
 	 * WeChat, proxies and CDNs do; reset() clears them.
 	 */
 	setAnswerModes(modes: AnswerModes): void;
-	/** Stores a voice as if recorded by the JS-SDK; returns its media_id for media/get/jssdk. */
-	seedHdVoice(bytes?: Buffer): string;
+	/**
+	 * Stores a voice as if recorded by the JS-SDK (given bytes, or the built-in speech recording in
+	 * either layout, raw frames by default); returns its media_id for media/get/jssdk.
+	 */
+	seedHdVoice(recording?: Buffer | HdVoiceLayout): string;
 	stored(kind: StoredKind, mediaId: string): unknown;
 }
+
+/** How an HD voice's Speex frames are stored: back to back (WeChat's answer) or in Ogg pages. */
+export type HdVoiceLayout = 'raw' | 'ogg';

@@ -27,11 +27,13 @@ const get = (mediaId: string, extra: Record<string, unknown> = {}) => ({
 	...extra,
 });
 
+/** Original: these tests are about how the bytes arrive, not about decoding them (see getHdVoice.test). */
 const getHdVoice = (mediaId: string) => ({
 	resource: 'temporaryMedia',
 	operation: 'getHdVoice',
 	mediaId,
 	binaryPropertyName: 'file',
+	outputFormat: 'original',
 });
 
 const MODES: Array<[string, AnswerModes]> = [

@@ -6,8 +6,8 @@ export type WeixinMediaMap = {
 	permanentMaterial: 'add' | 'get' | 'deleteMaterial' | 'getCount' | 'getMany';
 	articleImage: 'upload';
 	news: 'create';
-	draft: 'create' | 'get';
-	publish: 'submit' | 'getStatus';
+	draft: 'create' | 'get' | 'update' | 'deleteDraft' | 'getMany' | 'getCount';
+	publish: 'submit' | 'getStatus' | 'getMany' | 'getArticle' | 'deleteArticle';
 };
 
 export type WeixinMediaResource = keyof WeixinMediaMap;
@@ -15,6 +15,11 @@ export type WeixinMediaResource = keyof WeixinMediaMap;
 /** One operation: its UI fields and what it does for one input item. */
 export interface OperationModule {
 	description: INodeProperties[];
+	/**
+	 * Operations that write to WeChat: checks one item (parameters, files, article HTML) without
+	 * sending anything. The router checks every item this way before it sends any.
+	 */
+	validate?(this: IExecuteFunctions, itemIndex: number): Promise<void>;
 	execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
 }
 

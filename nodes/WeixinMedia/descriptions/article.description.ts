@@ -199,4 +199,14 @@ export const articleProperties: INodeProperties[] = [
 			'What to do with an image that cannot be fetched, is not jpg or png, or is 1 MB or more',
 		displayOptions: { show: { rehostImages: [true] } },
 	},
+	{
+		displayName: 'Allowed Internal Hosts',
+		name: 'allowedInternalHosts',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. cms.intranet.example, *.corp.example, 10.20.0.0/16',
+		description:
+			'Images are only fetched from the public internet: hosts whose address is private, loopback, link-local, cloud metadata or otherwise internal are refused, also when a redirect leads there, so article HTML cannot make n8n read its own network. List here, separated by commas, the host names (*.example.com for subdomains), IP addresses or CIDR ranges of internal image servers to allow, e.g. an intranet CMS. The tests and the demo list 127.0.0.1 here, because their image server runs on loopback.',
+		displayOptions: { show: { rehostImages: [true] } },
+	},
 ];

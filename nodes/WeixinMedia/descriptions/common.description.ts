@@ -61,6 +61,41 @@ export function mediaIdProperty(description: string): INodeProperties {
 	};
 }
 
+/**
+ * A media_id the user picks from a list of the account's library ("From List", filled by the list
+ * search method `searchListMethod`) or pastes ("By ID"). Expressions work in both modes, and a plain
+ * string saved by an older workflow is still read (see requiredText's `extractValue`).
+ */
+export function mediaIdLocator(
+	displayName: string,
+	searchListMethod: string,
+	description: string,
+): INodeProperties {
+	return {
+		displayName,
+		name: 'mediaId',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select…',
+				typeOptions: { searchListMethod, searchable: false },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. Xk3fT9mQ2vR8pL1wZ7yB4nC6dH0sJ5aE9gU2iO7kM1q',
+			},
+		],
+	};
+}
+
 export interface RunOptions {
 	concurrency: number;
 	timeout: number;
@@ -82,7 +117,7 @@ export const runOptionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: 100 },
 			default: DEFAULT_CONCURRENCY,
 			description:
-				'How many items are sent to WeChat at the same time. Results keep the order of the input items.',
+				'How many items are sent to WeChat at the same time. Results keep the order of the input items. Applies to the whole node: it must be the same for every item. After a failure (without Continue On Fail) no new item starts; set 1 to stop right at the failing item.',
 		},
 		{
 			displayName: 'Keep Input Fields',
@@ -90,7 +125,7 @@ export const runOptionsProperty: INodeProperties = {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to copy the input item’s JSON fields into the output item, so results can be matched back to their rows',
+				'Whether to copy the input item’s JSON fields into the output item (error items under "Continue" too), so results can be matched back to their rows. Read per item. On the error output n8n adds the input fields itself.',
 		},
 		{
 			displayName: 'Timeout (Ms)',
@@ -99,7 +134,7 @@ export const runOptionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1000 },
 			default: DEFAULT_TIMEOUT_MS,
 			description:
-				'How long to wait for an answer from WeChat before giving up on a request (reads are retried)',
+				'How long to wait for an answer from WeChat before giving up on a request (reads are retried). Applies to the whole node: it must be the same for every item.',
 		},
 	],
 };

@@ -36,3 +36,20 @@ export function downloadVideoProperty(urlField: string): INodeProperties {
 		description: `Whether to download a video into the output binary field too. WeChat answers a video with a URL (${urlField}), which is always returned.`,
 	};
 }
+
+/** The four libraries batchget_material lists (thumbs are listed with the images). */
+export function materialTypeProperty(description: string): INodeProperties {
+	return {
+		displayName: 'Material Type',
+		name: 'materialType',
+		type: 'options',
+		options: [
+			{ name: 'Image', value: 'image', description: 'Images and thumbs' },
+			{ name: 'News', value: 'news', description: 'Articles, each with its news_item list' },
+			{ name: 'Video', value: 'video' },
+			{ name: 'Voice', value: 'voice' },
+		],
+		default: 'image',
+		description,
+	};
+}

@@ -22,7 +22,10 @@ export function requiredText(
 	parameterName: string,
 	fieldLabel: string,
 ): string {
-	const value = ctx.getNodeParameter(parameterName, itemIndex, '') as unknown;
+	// extractValue: a resource locator's value, or the plain string an older workflow saved.
+	const value = ctx.getNodeParameter(parameterName, itemIndex, '', {
+		extractValue: true,
+	}) as unknown;
 	const text = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 	if (text === '') {
 		throw fieldError(ctx, itemIndex, fieldLabel, 'is empty', 'Map the field to a value from an earlier node, or type it in.');

@@ -23,7 +23,7 @@ export const FORMATS: Record<MediaFormat, { extension: string; mimeType: string;
 		wma: { extension: 'wma', mimeType: 'audio/x-ms-wma', label: 'wma audio file' },
 		wav: { extension: 'wav', mimeType: 'audio/wav', label: 'wav audio file' },
 		mp4: { extension: 'mp4', mimeType: 'video/mp4', label: 'mp4 video' },
-		// Ogg-wrapped Speex: what WeChat's HD voice download (media/get/jssdk) returns.
+		// Speex: what WeChat's HD voice download (media/get/jssdk) returns, raw frames or in Ogg.
 		speex: { extension: 'speex', mimeType: 'audio/speex', label: 'speex audio file' },
 	};
 

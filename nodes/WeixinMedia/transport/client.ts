@@ -4,6 +4,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
@@ -20,11 +21,13 @@ import { type RetryPolicy, withBusyRetry, withTransportRetry } from './retry';
 import {
 	CREDENTIAL_TYPE,
 	DEFAULT_TIMEOUT_MS,
-	markTokenRejected,
+	ForcedRefreshNeeded,
 	normaliseCredentials,
+	prepareForcedRefresh,
+	settleRejectedToken,
 	tokenInUse,
-	useTimeoutForTokenRequests,
 	whenTokenInUse,
+	withTokenCallTimeout,
 	type WeixinCredentials,
 } from './token';
 
@@ -47,26 +50,40 @@ export interface TransportSettings {
 
 export { DEFAULT_TIMEOUT_MS };
 
-const settingsByExecution = new WeakMap<IExecuteFunctions, TransportSettings>();
-const credentialsByExecution = new WeakMap<IExecuteFunctions, Promise<WeixinCredentials>>();
+/** JSON calls also serve the editor's list searches, which run with a load-options context. */
+export type JsonCallContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+const settingsByExecution = new WeakMap<JsonCallContext, TransportSettings>();
+const credentialsByExecution = new WeakMap<JsonCallContext, Promise<WeixinCredentials>>();
 
 /** The router sets the user's options once per run; every call of that run uses them. */
 export function configureTransport(ctx: IExecuteFunctions, settings: TransportSettings): void {
 	settingsByExecution.set(ctx, settings);
 }
 
-export function timeoutFor(ctx: IExecuteFunctions): number {
+export function timeoutFor(ctx: JsonCallContext): number {
 	return settingsByExecution.get(ctx)?.timeout ?? DEFAULT_TIMEOUT_MS;
 }
 
 // The account fields do not change during a run; the token does, and n8n reads it afresh per request.
-async function credentialsFor(ctx: IExecuteFunctions): Promise<WeixinCredentials> {
+async function credentialsFor(ctx: JsonCallContext): Promise<WeixinCredentials> {
 	let credentials = credentialsByExecution.get(ctx);
 	if (!credentials) {
 		credentials = ctx.getCredentials(CREDENTIAL_TYPE).then((data) => normaliseCredentials(data));
 		credentialsByExecution.set(ctx, credentials);
 	}
 	return await credentials;
+}
+
+/** What n8n's credential store holds now: read afresh (n8n reads its database on every call). */
+async function readStoredCredentials(ctx: JsonCallContext): Promise<WeixinCredentials> {
+	return normaliseCredentials(await ctx.getCredentials(CREDENTIAL_TYPE));
+}
+
+/** The execution's cancel signal: aborted when the user (or n8n) stops the execution. */
+export function cancelSignalOf(ctx: JsonCallContext): AbortSignal | undefined {
+	// Listing a library for the editor (load options) is no execution: nothing to cancel.
+	return 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined;
 }
 
 function endpointName(path: string): string {
@@ -76,14 +93,15 @@ function endpointName(path: string): string {
 /**
  * Sends one WeChat API call and hands the raw answer to `interpret`, which throws a WeixinError for a
  * non-zero errcode. Owns the rules every call shares:
- * - errcode -1: retried with backoff (withBusyRetry);
+ * - errcode -1: retried with backoff, except for writes (withBusyRetry);
  * - 40001/40014/42001: the token that request carried is marked rejected, and the call is sent once
- *   more; the retry goes through n8n's credential refresh, never more than once;
+ *   more, with the token n8n's credential store holds now or else through n8n's credential refresh;
+ *   a forced refresh only after the store was read again (see prepareForcedRefresh);
  * - transport failures: retried per the call's policy (withTransportRetry);
  * - every error leaves as an n8n error naming the item, with secrets redacted.
  */
 async function callWeixin<T>(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	itemIndex: number,
 	request: WeixinRequest,
 	expectFile: boolean,
@@ -92,9 +110,11 @@ async function callWeixin<T>(
 	const endpoint = endpointName(request.path);
 	try {
 		const credentials = await credentialsFor(ctx);
-		useTimeoutForTokenRequests(credentials, timeoutFor(ctx));
+		const readStore = async () => await readStoredCredentials(ctx);
 		let tokenRefreshed = false;
-		return await withBusyRetry(async () => {
+		let forcedRefreshPrepared = false;
+		const signal = cancelSignalOf(ctx);
+		return await withBusyRetry(endpoint, request.policy, async () => {
 			for (;;) {
 				const qs: IDataObject = { ...request.qs };
 				try {
@@ -117,20 +137,29 @@ async function callWeixin<T>(
 						if (expectFile) options.encoding = 'stream';
 						else options.json = true;
 						return await interpret(await send(ctx, credentials, options));
-					});
+					}, signal);
 				} catch (error) {
 					const weixinError = findWeixinError(error);
-					const errcode = weixinError?.details.errcode;
+					// nothing was sent: the refresh needs a forced token call, allowed once the store is re-read
+					if (weixinError instanceof ForcedRefreshNeeded && !forcedRefreshPrepared) {
+						forcedRefreshPrepared = true;
+						await prepareForcedRefresh(credentials, readStore);
+						continue;
+					}
+					// a token call's own errcodes (classic 40001 = wrong AppSecret) are no rejected token
+					const errcode = weixinError?.details.fromTokenCall ? undefined : weixinError?.details.errcode;
 					const usedToken = qs.access_token;
 					if (errcode !== undefined && TOKEN_ERRCODES.has(errcode) && !tokenRefreshed) {
 						tokenRefreshed = true;
-						if (typeof usedToken === 'string') markTokenRejected(credentials, usedToken);
+						if (typeof usedToken === 'string') {
+							await settleRejectedToken(credentials, usedToken, errcode, readStore);
+						}
 						continue;
 					}
 					throw error;
 				}
 			}
-		});
+		}, signal);
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}
@@ -148,10 +177,12 @@ const authenticating = new WeakMap<WeixinCredentials, Promise<unknown>>();
  * more than the uploads themselves when 200 items started at once.
  */
 async function send(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	credentials: WeixinCredentials,
 	options: IHttpRequestOptions,
 ): Promise<IN8nHttpFullResponse> {
+	// n8n adds it on the credential path itself; the direct path needs it too, so a stop ends the request.
+	options.abortSignal = cancelSignalOf(ctx);
 	for (;;) {
 		const token = tokenInUse(credentials);
 		if (token !== undefined) {
@@ -164,11 +195,14 @@ async function send(
 		if (pending === undefined) break;
 		await whenTokenInUse(pending);
 	}
-	const request = ctx.helpers.httpRequestWithAuthentication.call(
-		ctx,
-		CREDENTIAL_TYPE,
-		options,
-	) as Promise<IN8nHttpFullResponse>;
+	// a token call made on the way takes this run's Timeout option
+	const request = withTokenCallTimeout(timeoutFor(ctx), async () => {
+		return (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			CREDENTIAL_TYPE,
+			options,
+		)) as IN8nHttpFullResponse;
+	});
 	authenticating.set(credentials, request);
 	try {
 		return await request;
@@ -185,7 +219,7 @@ function checkErrcode(endpoint: string, body: IDataObject): IDataObject {
 
 /** A WeChat call answered with JSON; a non-zero errcode becomes an error. */
 export async function weixinRequest(
-	ctx: IExecuteFunctions,
+	ctx: JsonCallContext,
 	itemIndex: number,
 	request: WeixinRequest,
 ): Promise<IDataObject> {
@@ -225,7 +259,7 @@ async function readDownload(
 	response: IN8nHttpFullResponse,
 	target: DownloadTarget,
 ): Promise<DownloadResult> {
-	const answer = await classifyDownload(response, timeoutFor(ctx));
+	const answer = await classifyDownload(response, timeoutFor(ctx), cancelSignalOf(ctx));
 	if (answer.kind === 'json') return { kind: 'json', json: checkErrcode(endpoint, answer.json) };
 	return { kind: 'file', ...(await storeDownload(ctx, answer, target)) };
 }
@@ -242,6 +276,7 @@ export async function downloadFromUrl(
 ): Promise<Extract<DownloadResult, { kind: 'file' }>> {
 	const endpoint = 'file download';
 	try {
+		const signal = cancelSignalOf(ctx);
 		return await withTransportRetry(endpoint, 'read', async () => {
 			const response = (await ctx.helpers.httpRequest({
 				method: 'GET',
@@ -249,13 +284,14 @@ export async function downloadFromUrl(
 				encoding: 'stream',
 				returnFullResponse: true,
 				timeout: timeoutFor(ctx),
+				abortSignal: signal,
 			})) as IN8nHttpFullResponse;
 			const answer = await readDownload(ctx, endpoint, response, target);
 			if (answer.kind === 'json') {
 				throw new WeixinError(`The download URL answered with JSON instead of a file.`);
 			}
 			return answer;
-		});
+		}, signal);
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
 	}

@@ -1,3 +1,4 @@
+import { sleep } from 'n8n-workflow';
 import type {
 	IBinaryData,
 	IDataObject,
@@ -8,7 +9,7 @@ import { Readable } from 'stream';
 
 import { FORMATS, SNIFF_BYTES, formatFromMimeType, sniffFormat } from '../media';
 import { WeixinError } from './errors';
-import { InterruptedTransfer } from './retry';
+import { ExecutionCancelled, InterruptedTransfer } from './retry';
 
 export interface DownloadTarget {
 	/** Output binary property. */
@@ -50,6 +51,7 @@ async function* guardedChunks(
 	expectedBytes: number | undefined,
 	idleTimeoutMs: number,
 	progress: { bytes: number },
+	signal?: AbortSignal,
 ): AsyncGenerator<Buffer> {
 	for (const chunk of first) {
 		progress.bytes += chunk.length;
@@ -58,7 +60,7 @@ async function* guardedChunks(
 	for (;;) {
 		let next: IteratorResult<Buffer>;
 		try {
-			next = await nextWithin(iterator, idleTimeoutMs);
+			next = await nextWithin(iterator, idleTimeoutMs, signal);
 		} catch (error) {
 			throw explainBreak(error, progress.bytes, expectedBytes);
 		}
@@ -83,20 +85,33 @@ function explainBreak(error: unknown, received: number, expectedBytes: number | 
 async function nextWithin(
 	iterator: AsyncIterator<Buffer>,
 	timeoutMs: number,
+	signal?: AbortSignal,
 ): Promise<IteratorResult<Buffer>> {
-	let timer: NodeJS.Timeout | undefined;
-	const silence = new Promise<never>((_resolve, reject) => {
-		timer = setTimeout(() => {
-			reject(new InterruptedTransfer(`the download stalled: no data for ${timeoutMs} ms`));
-		}, timeoutMs);
-	});
+	// Ends the idle wait once the chunk is in; the execution's stop ends it too.
+	const chunkArrived = new AbortController();
+	const waitSignal = signal ? AbortSignal.any([chunkArrived.signal, signal]) : chunkArrived.signal;
+	const silence = sleep(timeoutMs, waitSignal).then(
+		() => {
+			throw new InterruptedTransfer(`the download stalled: no data for ${timeoutMs} ms`);
+		},
+		async () => {
+			if (signal?.aborted) throw new ExecutionCancelled();
+			// the chunk won the race: this wait never settles
+			return await new Promise<never>(() => {});
+		},
+	);
 	try {
 		return await Promise.race([iterator.next(), silence]);
 	} catch (error) {
+		if (error instanceof ExecutionCancelled) {
+			// Closes the connection rather than leaving the rest of the file to arrive.
+			void iterator.return?.().catch(() => {});
+			throw error;
+		}
 		if (error instanceof InterruptedTransfer) throw error;
 		throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
 	} finally {
-		clearTimeout(timer);
+		chunkArrived.abort();
 	}
 }
 
@@ -106,11 +121,12 @@ async function readUpTo(
 	first: Buffer[],
 	limit: number,
 	timeoutMs: number,
+	signal?: AbortSignal,
 ): Promise<{ chunks: Buffer[]; ended: boolean }> {
 	const chunks = [...first];
 	let size = chunks.reduce((total, chunk) => total + chunk.length, 0);
 	while (size <= limit) {
-		const next = await nextWithin(iterator, timeoutMs);
+		const next = await nextWithin(iterator, timeoutMs, signal);
 		if (next.done) return { chunks, ended: true };
 		chunks.push(next.value);
 		size += next.value.length;
@@ -145,6 +161,7 @@ function parseJsonObject(bytes: Buffer): IDataObject | undefined {
 export async function classifyDownload(
 	response: IN8nHttpFullResponse,
 	idleTimeoutMs: number,
+	signal?: AbortSignal,
 ): Promise<ClassifiedAnswer> {
 	const headers = response.headers as Headers;
 	const stream = response.body as Readable;
@@ -156,7 +173,7 @@ export async function classifyDownload(
 	while (peeked < SNIFF_BYTES) {
 		let next: IteratorResult<Buffer>;
 		try {
-			next = await nextWithin(iterator, idleTimeoutMs);
+			next = await nextWithin(iterator, idleTimeoutMs, signal);
 		} catch (error) {
 			throw explainBreak(error, peeked, expectedBytes);
 		}
@@ -170,7 +187,7 @@ export async function classifyDownload(
 	const declaredText = /json|^text\//.test(contentType);
 	let leading = first;
 	if (sniffFormat(head) === undefined && (declaredText || looksLikeJson(head))) {
-		const read = await readUpTo(iterator, first, MAX_JSON_ANSWER_BYTES, idleTimeoutMs);
+		const read = await readUpTo(iterator, first, MAX_JSON_ANSWER_BYTES, idleTimeoutMs, signal);
 		const json = read.ended ? parseJsonObject(Buffer.concat(read.chunks)) : undefined;
 		if (json) return { kind: 'json', json };
 		if (declaredText) {
@@ -185,7 +202,7 @@ export async function classifyDownload(
 		leading = read.chunks;
 	}
 	const progress = { bytes: 0 };
-	const chunks = guardedChunks(iterator, leading, expectedBytes, idleTimeoutMs, progress);
+	const chunks = guardedChunks(iterator, leading, expectedBytes, idleTimeoutMs, progress, signal);
 	const body = Readable.from(chunks, { objectMode: false });
 	return { kind: 'file', head, body, headers, progress };
 }

@@ -65,6 +65,9 @@ const OUTCOME_CHECKS: Record<string, string> = {
 		'Look in the draft box of the WeChat admin before creating it again; a second call would create a second draft.',
 	'freepublish/submit':
 		'Look at the publishing records in the WeChat admin before submitting again; a second submit would publish the post twice.',
+	'draft/delete': 'Check with Draft → Get: errcode 40007 means the draft is gone.',
+	'freepublish/delete':
+		'Check with Publish → Get Article: articles that are gone show is_deleted true.',
 };
 
 export function outcomeCheckFor(endpoint: string): string {
@@ -88,6 +91,11 @@ export class WeixinError extends Error {
 			/** true when a write may have reached WeChat although no answer came back */
 			outcomeUnknown?: boolean;
 			hint?: string;
+			/**
+			 * Raised by a token call: its errcode describes the credential, not a token an API call carried,
+			 * and its retries are spent.
+			 */
+			fromTokenCall?: boolean;
 		} = {},
 	) {
 		super(redact(message));
@@ -133,6 +141,22 @@ export class CredentialProblem extends WeixinError {
 	}
 }
 
+/**
+ * Marks an item's error as one a rerun must not repeat blindly: something lasting may already exist in
+ * WeChat (a write whose answer was lost, covers or files added before the failure, a submitted post).
+ * The router then never sends that item again within the run, Retry On Fail included.
+ */
+export function markMayHaveWritten(error: unknown): void {
+	if (!error || typeof error !== 'object') return;
+	const marked = error as { context?: Record<string, unknown> };
+	marked.context ??= {};
+	marked.context.mayHaveWritten = true;
+}
+
+export function mayHaveWritten(error: unknown): boolean {
+	return (error as { context?: Record<string, unknown> } | null)?.context?.mayHaveWritten === true;
+}
+
 export function toNodeError(node: INode, error: WeixinError, itemIndex: number): NodeApiError {
 	const { errcode, errmsg, httpCode, hint } = error.details;
 	// The user fixes a credential like an input: the message names the item, as input errors do.
@@ -153,5 +177,6 @@ export function toNodeError(node: INode, error: WeixinError, itemIndex: number):
 	// advice, which would hide that a write's outcome is unknown.
 	nodeError.message = message;
 	if (errcode !== undefined) nodeError.context.errcode = errcode;
+	if (error.details.outcomeUnknown) markMayHaveWritten(nodeError);
 	return nodeError;
 }

@@ -1,14 +1,16 @@
+import { sleep } from 'n8n-workflow';
+
 import { SYSTEM_BUSY_ERRCODE, WeixinError, findWeixinError, outcomeCheckFor } from './errors';
 import { redact } from './redact';
 
 /**
  * How a call may be repeated when its outcome is not a clear answer:
- * - `read`: no side effect; repeat after HTTP 5xx, dropped connections and timeouts.
+ * - `read`: no side effect; repeat after errcode -1, HTTP 5xx, dropped or cut connections and timeouts.
  * - `repeatableWrite`: a duplicate is harmless (a temporary upload expires in 3 days); repeat like a read.
- * - `write`: creates something lasting; after an ambiguous failure it is never sent again and the user
+ * - `write`: creates something lasting; after an ambiguous failure (errcode -1 included: it is WeChat's
+ *   generic "system error", not a promise that nothing was done) it is never sent again and the user
  *   is told the outcome is unknown.
- * Every policy repeats errcode -1 (WeChat answered "busy": nothing was done) and a refused connection
- * (nothing was sent).
+ * Every policy repeats a refused connection (nothing was sent).
  */
 export type RetryPolicy = 'read' | 'repeatableWrite' | 'write';
 
@@ -18,22 +20,60 @@ const BUSY_RETRY_DELAYS_MS = [250, 500, 1000, 2000];
 /** Waits before each retry after a transport failure (5xx, reset, timeout). */
 const TRANSIENT_RETRY_DELAYS_MS = [300, 1000];
 
-const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
-
 function backoff(delays: number[], attempt: number): number {
 	const base = delays[Math.min(attempt, delays.length - 1)];
 	return base + Math.floor(Math.random() * base * 0.2);
 }
 
-/** Runs `attempt` again while WeChat answers errcode -1, within the busy budget. */
-export async function withBusyRetry<T>(attempt: () => Promise<T>): Promise<T> {
+/** The execution was stopped: nothing is retried, and the caller sees why it ended. */
+export class ExecutionCancelled extends Error {
+	constructor() {
+		super('The execution was stopped');
+		this.name = 'ExecutionCancelled';
+	}
+}
+
+/** Waits `ms`, or ends at once with ExecutionCancelled when the execution is stopped. */
+export async function waitUnlessCancelled(ms: number, signal?: AbortSignal): Promise<void> {
+	if (signal?.aborted) throw new ExecutionCancelled();
+	try {
+		await sleep(ms, signal);
+	} catch (error) {
+		if (signal?.aborted) throw new ExecutionCancelled();
+		throw error;
+	}
+}
+
+function outcomeUnknown(endpoint: string, what: string, httpCode?: number): WeixinError {
+	return new WeixinError(
+		`WeChat ${endpoint}: ${what}. The request may or may not have been carried out, so it was not sent again.`,
+		{ httpCode, outcomeUnknown: true, hint: outcomeCheckFor(endpoint) },
+	);
+}
+
+/**
+ * Runs `attempt` again while WeChat answers errcode -1, within the busy budget. A `write` is not
+ * repeated: -1 does not say the first one was not carried out.
+ */
+export async function withBusyRetry<T>(
+	endpoint: string,
+	policy: RetryPolicy,
+	attempt: () => Promise<T>,
+	signal?: AbortSignal,
+): Promise<T> {
 	for (let retry = 0; ; retry++) {
 		try {
 			return await attempt();
 		} catch (error) {
-			const busy = findWeixinError(error)?.details.errcode === SYSTEM_BUSY_ERRCODE;
-			if (!busy || retry >= BUSY_RETRY_DELAYS_MS.length) throw error;
-			await sleep(backoff(BUSY_RETRY_DELAYS_MS, retry));
+			const details = findWeixinError(error)?.details;
+			// A token call's -1 was already retried under the token-call policy.
+			const busy = details?.errcode === SYSTEM_BUSY_ERRCODE && !details.fromTokenCall;
+			if (!busy) throw error;
+			if (policy === 'write') {
+				throw outcomeUnknown(endpoint, 'WeChat answered errcode -1 (system error)');
+			}
+			if (retry >= BUSY_RETRY_DELAYS_MS.length) throw error;
+			await waitUnlessCancelled(backoff(BUSY_RETRY_DELAYS_MS, retry), signal);
 		}
 	}
 }
@@ -53,48 +93,88 @@ interface TransportFailure {
 	description: string;
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+/** Connection failures before the request left: nothing was sent, so any call may be sent again. */
+const NOT_SENT_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ENETDOWN',
+]);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Connections that broke while the request or its answer was on the way. */
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+/** How the HTTP client words an answer whose body stopped after the headers (status 200 included). */
+const CUT_ANSWER = /stream has been aborted|socket hang up|premature close|aborted/i;
 
 interface HttpFailureShape {
 	code?: string;
+	name?: string;
 	message?: string;
 	response?: { status?: number };
 	cause?: unknown;
 }
 
-/** n8n wraps the HTTP client's error (NodeApiError → cause); the status and code live on the inner one. */
-export function innermostHttpFailure(error: unknown): HttpFailureShape {
-	if (!error || typeof error !== 'object') return {};
-	let current = error as HttpFailureShape;
-	for (let depth = 0; depth < 5; depth++) {
-		if (current.response?.status !== undefined || current.code) return current;
-		if (!current.cause || typeof current.cause !== 'object') break;
-		current = current.cause as HttpFailureShape;
+/** The error and what it wraps: n8n wraps the HTTP client's error (NodeApiError → cause). */
+function errorChain(error: unknown): HttpFailureShape[] {
+	const chain: HttpFailureShape[] = [];
+	let current = error;
+	for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+		chain.push(current as HttpFailureShape);
+		current = (current as HttpFailureShape).cause;
 	}
-	return error as HttpFailureShape;
+	return chain;
 }
 
-/** Recognises the failures of the HTTP layer; undefined for anything else (WeChat's own answers included). */
+/** n8n wraps the HTTP client's error (NodeApiError → cause); the status and code live on the inner one. */
+export function innermostHttpFailure(error: unknown): HttpFailureShape {
+	const chain = errorChain(error);
+	return (
+		chain.find((link) => link.response?.status !== undefined || link.code) ??
+		(error as HttpFailureShape) ??
+		{}
+	);
+}
+
+/** The request was ended by an abort signal (the execution was stopped), not by the network. */
+export function isCancellation(error: unknown): boolean {
+	if (error instanceof ExecutionCancelled) return true;
+	return errorChain(error).some(
+		(link) =>
+			link instanceof ExecutionCancelled ||
+			link.code === 'ERR_CANCELED' ||
+			link.name === 'AbortError' ||
+			link.name === 'CanceledError',
+	);
+}
+
+/**
+ * Recognises failures of the network; undefined for anything else: WeChat's own answers, HTTP 4xx,
+ * and local errors that carry a `code` too (ENOENT from the binary store, for one) but sent nothing.
+ */
 export function describeTransportFailure(error: unknown): TransportFailure | undefined {
-	if (!error || typeof error !== 'object' || findWeixinError(error)) return undefined;
+	if (!error || typeof error !== 'object' || findWeixinError(error) || isCancellation(error)) {
+		return undefined;
+	}
 	if (error instanceof InterruptedTransfer) return { notSent: false, description: error.description };
-	const failure = innermostHttpFailure(error);
-	const status = failure.response?.status;
-	if (status !== undefined) {
-		if (status < 500) return undefined;
-		return { notSent: false, httpCode: status, description: `HTTP ${status} from the server` };
-	}
-	const code = failure.code;
-	const message = redact(String(failure.message ?? ''));
-	if (code && NOT_SENT_CODES.has(code)) {
-		return { notSent: true, description: `the connection failed (${code})` };
-	}
-	if ((code && TIMEOUT_CODES.has(code)) || /timeout/i.test(message)) {
+	const chain = errorChain(error);
+	const codes = chain.map((link) => link.code).filter((code): code is string => !!code);
+	const messages = chain.map((link) => redact(String(link.message ?? '')));
+	const notSent = codes.find((code) => NOT_SENT_CODES.has(code));
+	if (notSent) return { notSent: true, description: `the connection failed (${notSent})` };
+	if (codes.some((code) => TIMEOUT_CODES.has(code)) || messages.some((text) => /timeout/i.test(text))) {
 		return { notSent: false, description: 'no answer within the request timeout' };
 	}
-	if (code || /socket hang up|aborted|ECONNRESET/i.test(message)) {
-		return { notSent: false, description: `the connection was dropped (${code ?? message})` };
+	// Checked before the status: an answer cut after its headers carries the 200 it started with.
+	const dropped = codes.find((code) => DROPPED_CODES.has(code));
+	const cut = messages.find((text) => CUT_ANSWER.test(text));
+	if (dropped || cut) {
+		return { notSent: false, description: `the connection was dropped (${dropped ?? cut})` };
+	}
+	const status = innermostHttpFailure(error).response?.status;
+	if (status !== undefined && status >= 500) {
+		return { notSent: false, httpCode: status, description: `HTTP ${status} from the server` };
 	}
 	return undefined;
 }
@@ -107,28 +187,21 @@ export async function withTransportRetry<T>(
 	endpoint: string,
 	policy: RetryPolicy,
 	attempt: () => Promise<T>,
+	signal?: AbortSignal,
 ): Promise<T> {
 	for (let retry = 0; ; retry++) {
 		try {
 			return await attempt();
 		} catch (error) {
+			if (signal?.aborted || isCancellation(error)) throw new ExecutionCancelled();
 			const failure = describeTransportFailure(error);
 			if (!failure) throw error;
 			const mayRepeat = failure.notSent || policy !== 'write';
 			if (mayRepeat && retry < TRANSIENT_RETRY_DELAYS_MS.length) {
-				await sleep(backoff(TRANSIENT_RETRY_DELAYS_MS, retry));
+				await waitUnlessCancelled(backoff(TRANSIENT_RETRY_DELAYS_MS, retry), signal);
 				continue;
 			}
-			if (!mayRepeat) {
-				throw new WeixinError(
-					`WeChat ${endpoint}: ${failure.description}. The request may or may not have been carried out, so it was not sent again.`,
-					{
-						httpCode: failure.httpCode,
-						outcomeUnknown: true,
-						hint: outcomeCheckFor(endpoint),
-					},
-				);
-			}
+			if (!mayRepeat) throw outcomeUnknown(endpoint, failure.description, failure.httpCode);
 			const attempts = retry + 1;
 			throw new WeixinError(
 				`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,

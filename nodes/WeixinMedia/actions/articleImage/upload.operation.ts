@@ -4,7 +4,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
-import { uploadEachFile } from '../shared/mediaFiles';
+import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('articleImage', 'upload', [
 	{
@@ -37,6 +37,11 @@ export async function uploadArticleImage(
 		);
 	}
 	return answer.url;
+}
+
+/** Checks the item's files; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	await prepareEachFile(this, itemIndex, 'articleImage', 'image');
 }
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html (uploadimg) */

@@ -1,10 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
+import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
 import { postMediaId } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('draft', 'get', [
-	mediaIdProperty('The media_id Draft → Create returned'),
+	mediaIdLocator(
+		'Media ID',
+		'searchDrafts',
+		'The draft to read: pick it by its titles, or give the media_id Draft → Create returned',
+	),
 ]);
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft.html */

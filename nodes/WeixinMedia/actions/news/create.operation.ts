@@ -4,7 +4,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { articleProperties } from '../../descriptions/article.description';
 import { forOperation } from '../../descriptions/common.description';
 import { API_RETIRED_ERRCODE, hintFor } from '../../transport';
-import { createArticles } from '../shared/articles';
+import { checkArticlesInput, createArticles } from '../shared/articles';
 
 const RETIRED_HINT = hintFor(API_RETIRED_ERRCODE) ?? '';
 
@@ -18,6 +18,11 @@ export const description: INodeProperties[] = forOperation('news', 'create', [
 	},
 	...articleProperties,
 ]);
+
+/** Checks the item's articles, covers and images; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	await checkArticlesInput(this, itemIndex, 'news');
+}
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html (add_news) */
 export async function execute(

@@ -11,7 +11,7 @@ import { requiredText } from '../../descriptions/validation';
 import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
-import { uploadEachFile } from '../shared/mediaFiles';
+import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
 
 const onlyForVideo = { show: { mediaType: ['video'] } };
 
@@ -41,20 +41,32 @@ export const description: INodeProperties[] = forOperation('permanentMaterial', 
 	},
 ]);
 
+function formFields(ctx: IExecuteFunctions, itemIndex: number, type: MediaType) {
+	const fields: Record<string, string> = {};
+	if (type === 'video') {
+		// WeChat wants the video's title and introduction as JSON in a `description` form field.
+		fields.description = JSON.stringify({
+			title: requiredText(ctx, itemIndex, 'title', 'Title'),
+			introduction: String(ctx.getNodeParameter('introduction', itemIndex, '')),
+		});
+	}
+	return fields;
+}
+
+/** Checks the item's fields and files; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	formFields(this, itemIndex, type);
+	await prepareEachFile(this, itemIndex, 'permanent', type);
+}
+
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
-	const fields: Record<string, string> = {};
-	if (type === 'video') {
-		// WeChat wants the video's title and introduction as JSON in a `description` form field.
-		fields.description = JSON.stringify({
-			title: requiredText(this, itemIndex, 'title', 'Title'),
-			introduction: String(this.getNodeParameter('introduction', itemIndex, '')),
-		});
-	}
+	const fields = formFields(this, itemIndex, type);
 	return await uploadEachFile(this, itemIndex, 'permanent', type, async (source) => {
 		return await addPermanentMaterial(this, itemIndex, type, source, fields);
 	});

@@ -1,11 +1,23 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
+import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
+import { materialTypeProperty } from '../../descriptions/media.description';
+import { requiredText } from '../../descriptions/validation';
 import { postMediaId } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'deleteMaterial', [
-	mediaIdProperty('The media_id of the permanent material to delete'),
+	materialTypeProperty('Which library “From List” shows; By ID and expressions need no type'),
+	mediaIdLocator(
+		'Media ID',
+		'searchMaterials',
+		'The permanent material to delete: pick it from the library of the Material Type above, or give its media_id',
+	),
 ]);
+
+/** Checks the item's Media ID; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	requiredText(this, itemIndex, 'mediaId', 'Media ID');
+}
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Deleting_Permanent_Assets.html */
 export async function execute(

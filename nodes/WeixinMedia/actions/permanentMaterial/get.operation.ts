@@ -3,13 +3,18 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import {
 	binaryOutputProperty,
 	forOperation,
-	mediaIdProperty,
+	mediaIdLocator,
 } from '../../descriptions/common.description';
-import { downloadVideoProperty } from '../../descriptions/media.description';
+import { downloadVideoProperty, materialTypeProperty } from '../../descriptions/media.description';
 import { downloadByMediaId, fileItem, videoItem } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'get', [
-	mediaIdProperty('The media_id of a permanent material (from Add or Get Many)'),
+	materialTypeProperty('Which library “From List” shows; By ID and expressions need no type'),
+	mediaIdLocator(
+		'Media ID',
+		'searchMaterials',
+		'The permanent material to download: pick it from the library of the Material Type above, or give its media_id (from Add or Get Many)',
+	),
 	binaryOutputProperty,
 	downloadVideoProperty('down_url'),
 ]);

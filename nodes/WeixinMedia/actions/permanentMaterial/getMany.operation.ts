@@ -1,57 +1,13 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { forOperation } from '../../descriptions/common.description';
-import { fieldError } from '../../descriptions/validation';
-import { weixinRequest } from '../../transport';
-
-/** The most batchget_material returns in one call. */
-const PAGE_SIZE = 20;
+import { materialTypeProperty } from '../../descriptions/media.description';
+import { readLimit, readPages, returnAllOrLimitProperties } from '../shared/paging';
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'getMany', [
-	{
-		displayName: 'Material Type',
-		name: 'materialType',
-		type: 'options',
-		options: [
-			{ name: 'Image', value: 'image', description: 'Images and thumbs' },
-			{ name: 'News', value: 'news', description: 'Articles, each with its news_item list' },
-			{ name: 'Video', value: 'video' },
-			{ name: 'Voice', value: 'voice' },
-		],
-		default: 'image',
-		description: 'Which library to list; WeChat lists the newest material first',
-	},
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	materialTypeProperty('Which library to list; WeChat lists the newest material first'),
+	...returnAllOrLimitProperties,
 ]);
-
-function readLimit(ctx: IExecuteFunctions, itemIndex: number): number {
-	if (ctx.getNodeParameter('returnAll', itemIndex, false)) return Infinity;
-	const limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
-	if (!Number.isInteger(limit) || limit < 1) {
-		throw fieldError(ctx, itemIndex, 'Limit', `must be a whole number of at least 1, not ${limit}`);
-	}
-	return limit;
-}
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Get_materials_list.html */
 export async function execute(
@@ -60,22 +16,12 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const type = this.getNodeParameter('materialType', itemIndex) as string;
 	const limit = readLimit(this, itemIndex);
-	const materials: IDataObject[] = [];
-	while (materials.length < limit) {
-		const page = await weixinRequest(this, itemIndex, {
-			method: 'POST',
-			path: '/cgi-bin/material/batchget_material',
-			body: {
-				type,
-				offset: materials.length,
-				count: Math.min(PAGE_SIZE, limit - materials.length),
-			},
-			policy: 'read',
-		});
-		const items = Array.isArray(page.item) ? (page.item as IDataObject[]) : [];
-		materials.push(...items);
-		// An empty page ends the listing too, so a total_count that is off can never loop forever.
-		if (items.length === 0 || materials.length >= Number(page.total_count ?? 0)) break;
-	}
-	return materials.slice(0, limit).map((json) => ({ json }));
+	const materials = await readPages(
+		this,
+		itemIndex,
+		'/cgi-bin/material/batchget_material',
+		{ type },
+		limit,
+	);
+	return materials.map((json) => ({ json }));
 }

@@ -1,10 +1,19 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { ResourceOperations } from '../node.type';
+import * as deleteArticle from './deleteArticle.operation';
+import * as getArticle from './getArticle.operation';
+import * as getMany from './getMany.operation';
 import * as getStatus from './getStatus.operation';
 import * as submit from './submit.operation';
 
-export const operations: ResourceOperations<'publish'> = { submit, getStatus };
+export const operations: ResourceOperations<'publish'> = {
+	submit,
+	getStatus,
+	getMany,
+	getArticle,
+	deleteArticle,
+};
 
 export const description: INodeProperties[] = [
 	{
@@ -14,6 +23,24 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['publish'] } },
 		options: [
+			{
+				name: 'Delete',
+				value: 'deleteArticle',
+				description: 'Take a published post, or one article of it, down. This cannot be undone.',
+				action: 'Delete a published article',
+			},
+			{
+				name: 'Get Article',
+				value: 'getArticle',
+				description: 'Read a published post by its article_id, deleted articles flagged',
+				action: 'Get a published article',
+			},
+			{
+				name: 'Get Many',
+				value: 'getMany',
+				description: 'List the published posts, newest first',
+				action: 'Get many published articles',
+			},
 			{
 				name: 'Get Status',
 				value: 'getStatus',
@@ -31,4 +58,7 @@ export const description: INodeProperties[] = [
 	},
 	...submit.description,
 	...getStatus.description,
+	...getMany.description,
+	...getArticle.description,
+	...deleteArticle.description,
 ];

@@ -5,7 +5,11 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
+import { requiredText } from '../../descriptions/validation';
+import { cancelSignalOf, markMayHaveWritten, waitUnlessCancelled } from '../../transport';
 import { postMediaId } from '../shared/mediaFiles';
 import { getPublishStatus } from './getStatus.operation';
 
@@ -18,7 +22,11 @@ const DEFAULT_MAX_WAIT_SECONDS = 300;
 const whenWaiting = { show: { waitForCompletion: [true] } };
 
 export const description: INodeProperties[] = forOperation('publish', 'submit', [
-	mediaIdProperty('The media_id of the draft to publish (Draft → Create)'),
+	mediaIdLocator(
+		'Media ID',
+		'searchDrafts',
+		'The draft to publish: pick it by its titles, or give its media_id (Draft → Create)',
+	),
 	{
 		displayName: 'Wait for Completion',
 		name: 'waitForCompletion',
@@ -48,8 +56,6 @@ export const description: INodeProperties[] = forOperation('publish', 'submit', 
 	},
 ]);
 
-const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
-
 function clamp(value: number, min: number, max: number): number {
 	return Math.min(max, Math.max(min, Number.isFinite(value) ? value : min));
 }
@@ -63,10 +69,12 @@ async function waitForOutcome(
 	maxWaitMs: number,
 ): Promise<IDataObject> {
 	const deadline = Date.now() + maxWaitMs;
+	const signal = cancelSignalOf(ctx);
 	for (;;) {
-		await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
-		const status = await getPublishStatus(ctx, itemIndex, publishId);
-		if (status.final) return status;
+		// A stop of the execution ends the wait at once.
+		await waitUnlessCancelled(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
+		const { final, ...status } = await getPublishStatus(ctx, itemIndex, publishId);
+		if (final) return status;
 		if (Date.now() >= deadline) return { ...status, wait_timed_out: true };
 	}
 }
@@ -76,7 +84,13 @@ function withSubmittedNote(error: unknown, publishId: string): unknown {
 	const note = `The draft WAS submitted (publish_id ${publishId}); only waiting for the outcome failed. Check it with Publish → Get Status instead of submitting again, which would publish twice.`;
 	const described = error as Error & { description?: string | null };
 	described.description = described.description ? `${note} ${described.description}` : note;
+	markMayHaveWritten(error);
 	return error;
+}
+
+/** Checks the item's Media ID; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	requiredText(this, itemIndex, 'mediaId', 'Media ID');
 }
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Publish/Publish.html */
@@ -91,16 +105,40 @@ export async function execute(
 		'/cgi-bin/freepublish/submit',
 		'write',
 	);
-	const publishId = String(answer.publish_id);
-	if (!this.getNodeParameter('waitForCompletion', itemIndex, false)) {
+	const publishId = answer.publish_id;
+	if ((typeof publishId !== 'string' && typeof publishId !== 'number') || String(publishId) === '') {
+		// WeChat took the draft (errcode 0) but named no publication: it must not be submitted again.
+		const error = new NodeOperationError(
+			this.getNode(),
+			`item ${itemIndex}: WeChat freepublish/submit accepted the draft but answered without a publish_id`,
+			{
+				itemIndex,
+				description:
+					'The draft was probably submitted. Look at the publishing records in the WeChat admin before submitting again; a second submit would publish the post twice.',
+			},
+		);
+		markMayHaveWritten(error);
+		throw error;
+	}
+	return await outputFor(this, itemIndex, mediaId, String(publishId));
+}
+
+/** The submitted item's output: its publish_id, and the outcome when asked to wait for it. */
+async function outputFor(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	mediaId: string,
+	publishId: string,
+): Promise<INodeExecutionData[]> {
+	if (!ctx.getNodeParameter('waitForCompletion', itemIndex, false)) {
 		return [{ json: { media_id: mediaId, publish_id: publishId } }];
 	}
 	const intervalMs = clamp(
-		this.getNodeParameter('pollInterval', itemIndex, DEFAULT_POLL_INTERVAL_MS) as number,
+		ctx.getNodeParameter('pollInterval', itemIndex, DEFAULT_POLL_INTERVAL_MS) as number,
 		MIN_POLL_INTERVAL_MS,
 		MAX_POLL_INTERVAL_MS,
 	);
-	const maxWaitSeconds = this.getNodeParameter(
+	const maxWaitSeconds = ctx.getNodeParameter(
 		'maxWait',
 		itemIndex,
 		DEFAULT_MAX_WAIT_SECONDS,
@@ -108,7 +146,7 @@ export async function execute(
 	let outcome: IDataObject;
 	try {
 		outcome = await waitForOutcome(
-			this,
+			ctx,
 			itemIndex,
 			publishId,
 			intervalMs,

@@ -1,16 +1,21 @@
 /**
- * Articles for News → Create (material/add_news) and Draft → Create (draft/add): read from the UI or
- * from JSON, checked as WeChat would check them, covers and images uploaded, then sent.
+ * Articles for News → Create (material/add_news), Draft → Create (draft/add) and Draft → Update
+ * (draft/update): read from the UI or from JSON, checked as WeChat would check them, covers and
+ * images uploaded, then sent.
  */
-import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { fieldError } from '../../descriptions/validation';
 import { prepareUpload, type UploadSource } from '../../media/source';
-import { weixinRequest } from '../../transport';
+import { markMayHaveWritten, weixinRequest, type RetryPolicy } from '../../transport';
 import { addPermanentMaterial } from '../permanentMaterial/add.operation';
-import { ImageRehosting, UnhostableImage, type UnhostableImages } from './imageRehosting';
-import { replaceImageSources } from './imgTags';
+import {
+	ImageRehosting,
+	UnhostableImage,
+	type RehostedImage,
+	type UnhostableImages,
+} from './imageRehosting';
+import { replaceImageSources, visibleTextLength } from './imgTags';
 
 export type ArticleResource = 'news' | 'draft';
 
@@ -32,6 +37,13 @@ const COMMON_KEYS = [
 ] as const;
 
 type ArticleKey = (typeof COMMON_KEYS)[number] | (typeof DRAFT_ONLY_KEYS)[number];
+
+/**
+ * Fields WeChat hands out but does not take: Draft → Get's output carries them, and a user feeding it
+ * back must not be refused for them. Any other field is passed on as given (WeChat adds fields, such
+ * as cover_info and product_info, faster than this node could list them).
+ */
+const READ_ONLY_KEYS = ['url', 'thumb_url', 'is_deleted'];
 
 /** The UI's names for WeChat's fields, so an error points at the field the user sees. */
 const UI_LABELS: Record<ArticleKey, string> = {
@@ -109,7 +121,10 @@ function fromFields(entry: IDataObject, resource: ArticleResource): IDataObject 
 	return article;
 }
 
-/** Accepts an array of articles, `{articles: [...]}` as WeChat's own body has it, or one article. */
+/**
+ * Accepts an array of articles, `{articles: [...]}` as WeChat's own body has it, `{news_item: [...]}`
+ * as Draft → Get and Permanent Material → Get answer, or one article.
+ */
 function fromJson(value: unknown): unknown[] {
 	let parsed = value;
 	if (typeof value === 'string') {
@@ -121,8 +136,9 @@ function fromJson(value: unknown): unknown[] {
 	}
 	if (Array.isArray(parsed)) return parsed;
 	if (parsed && typeof parsed === 'object') {
-		const articles = (parsed as IDataObject).articles;
-		return Array.isArray(articles) ? articles : [parsed];
+		const { articles, news_item: newsItem } = parsed as IDataObject;
+		if (Array.isArray(articles)) return articles;
+		return Array.isArray(newsItem) ? newsItem : [parsed];
 	}
 	throw new ArticleProblem('must be an array of article objects');
 }
@@ -130,9 +146,9 @@ function fromJson(value: unknown): unknown[] {
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-/** Text is counted without markup; the byte limit weighs the whole HTML. */
+/** Text is counted as the reader sees it (see visibleTextLength); the byte limit weighs the whole HTML. */
 function contentLimitProblem(content: string): string | undefined {
-	const characters = [...content.replace(/<[^>]*>/g, '')].length;
+	const characters = visibleTextLength(content);
 	if (characters >= MAX_CONTENT_CHARACTERS) {
 		return `has ${characters.toLocaleString(
 			'en-US',
@@ -147,21 +163,29 @@ function contentLimitProblem(content: string): string | undefined {
 	return undefined;
 }
 
+const FAMILIAR_KEYS: readonly string[] = [...COMMON_KEYS, ...DRAFT_ONLY_KEYS];
+
+/** Checks one article; a problem with a missing field names the fields it did not recognise (typos). */
 function checkArticle(raw: unknown, resource: ArticleResource, mode: InputMode): CheckedArticle {
 	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
 		throw new ArticleProblem('is not an object with article fields');
 	}
-	const input = raw as IDataObject;
-	const known: readonly string[] =
-		resource === 'draft' ? [...COMMON_KEYS, ...DRAFT_ONLY_KEYS] : [...COMMON_KEYS, 'article_type'];
-	const unknown = Object.keys(input).filter((key) => !known.includes(key));
-	if (unknown.length > 0) {
-		throw new ArticleProblem(
-			`unknown field${unknown.length > 1 ? 's' : ''} ${unknown
+	const input = { ...(raw as IDataObject) };
+	for (const key of READ_ONLY_KEYS) delete input[key];
+	try {
+		return checkFields(input, resource, mode);
+	} catch (error) {
+		const unfamiliar = Object.keys(input).filter((key) => !FAMILIAR_KEYS.includes(key));
+		if (error instanceof ArticleProblem && unfamiliar.length > 0) {
+			error.message += ` (passed on to WeChat as given: ${unfamiliar
 				.map((key) => `\`${key}\``)
-				.join(', ')} (known: ${known.join(', ')})`,
-		);
+				.join(', ')})`;
+		}
+		throw error;
 	}
+}
+
+function checkFields(input: IDataObject, resource: ArticleResource, mode: InputMode): CheckedArticle {
 	const { label } = mode;
 
 	const articleType = input.article_type ?? 'news';
@@ -259,6 +283,7 @@ function readArticles(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	resource: ArticleResource,
+	single: boolean,
 ): { articles: CheckedArticle[]; mode: InputMode } {
 	const fromUi = ctx.getNodeParameter('articlesInput', itemIndex, 'fields') === 'fields';
 	const mode = fromUi ? FIELDS_MODE : JSON_MODE;
@@ -271,6 +296,11 @@ function readArticles(
 			  ).map((entry) => fromFields(entry, resource))
 			: fromJson(ctx.getNodeParameter('articlesJson', itemIndex, '[]'));
 		if (raw.length === 0) throw new ArticleProblem('holds no article; add at least one');
+		if (single && raw.length > 1) {
+			throw new ArticleProblem(
+				`holds ${raw.length} articles; Draft → Update replaces one article at a time`,
+			);
+		}
 		if (raw.length > MAX_ARTICLES) {
 			throw new ArticleProblem(`holds ${raw.length} articles; WeChat allows at most 8 in one post`);
 		}
@@ -291,41 +321,57 @@ function readArticles(
 
 type UploadedCover = { binary_property: string; media_id: string; url?: string };
 
+/** Permanent material this item already created: every later failure of the item names it. */
+function withCoversNamed(error: unknown, covers: Map<string, UploadedCover>): unknown {
+	if (covers.size === 0 || !(error instanceof Error)) return error;
+	const list = [...covers.values()].map((cover) => cover.media_id).join(', ');
+	const note = `The cover images uploaded for it stay in the material library (media_id ${list}); use them as Cover Media ID instead of uploading them again.`;
+	const described = error as Error & { description?: string | null };
+	described.description = described.description ? `${described.description} ${note}` : note;
+	markMayHaveWritten(error);
+	return error;
+}
+
 /**
  * Uploads each distinct cover binary as permanent image material (WeChat takes a permanent image's
- * id as thumb_media_id). Every file is checked before the first one is sent.
+ * id as thumb_media_id) into `uploaded`, which the caller reads even when a later cover fails.
  */
 async function uploadCovers(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	sources: Map<string, UploadSource>,
-): Promise<Map<string, UploadedCover>> {
-	const uploaded = new Map<string, UploadedCover>();
+	uploaded: Map<string, UploadedCover>,
+): Promise<void> {
 	for (const [property, source] of sources) {
 		const material = await addPermanentMaterial(ctx, itemIndex, 'image', source);
 		const cover: UploadedCover = { binary_property: property, media_id: String(material.media_id) };
 		if (material.url !== undefined) cover.url = String(material.url);
 		uploaded.set(property, cover);
 	}
-	return uploaded;
 }
 
-export interface ArticleCreation {
-	resource: ArticleResource;
-	/** material/add_news or draft/add. */
-	path: string;
+interface PreparedArticles {
+	articles: CheckedArticle[];
+	mode: InputMode;
+	coverSources: Map<string, UploadSource>;
+	images?: ImageRehosting;
 }
 
-/**
- * Creates the item's articles in one call to `path` and returns one output item: WeChat's media_id
- * and what was uploaded on the way (covers, re-hosted and skipped images).
- */
-export async function createArticles(
+interface PrepareOptions {
+	/** false when checking a batch before anything is sent: images at http(s) URLs are fetched later. */
+	fetchUrls: boolean;
+	/** Draft → Update replaces one article: more are refused. */
+	single?: boolean;
+}
+
+/** Reads and checks the item's articles, cover files and article images. Nothing is sent. */
+async function prepareArticles(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	{ resource, path }: ArticleCreation,
-): Promise<INodeExecutionData[]> {
-	const { articles, mode } = readArticles(ctx, itemIndex, resource);
+	resource: ArticleResource,
+	{ fetchUrls, single = false }: PrepareOptions,
+): Promise<PreparedArticles> {
+	const { articles, mode } = readArticles(ctx, itemIndex, resource, single);
 
 	const coverSources = new Map<string, UploadSource>();
 	for (const { coverBinary } of articles) {
@@ -346,7 +392,10 @@ export async function createArticles(
 		  )
 		: undefined;
 	try {
-		await images?.prepare(articles.map(({ fields }) => String(fields.content ?? '')));
+		await images?.prepare(
+			articles.map(({ fields }) => String(fields.content ?? '')),
+			{ fetchUrls },
+		);
 	} catch (error) {
 		if (!(error instanceof UnhostableImage)) throw error;
 		throw fieldError(
@@ -357,53 +406,133 @@ export async function createArticles(
 			'Fix or remove the image, or set "Image That Cannot Be Re-Hosted" to skip it.',
 		);
 	}
+	return { articles, mode, coverSources, images };
+}
 
-	const covers = await uploadCovers(ctx, itemIndex, coverSources);
+/** Checks one item's articles, covers and images as they would be sent; nothing is sent. */
+export async function checkArticlesInput(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	resource: ArticleResource,
+	single = false,
+): Promise<void> {
+	await prepareArticles(ctx, itemIndex, resource, { fetchUrls: false, single });
+}
+
+interface SentArticles {
+	/** The articles as WeChat got them: covers and re-hosted image URLs filled in. */
+	body: IDataObject[];
+	answer: IDataObject;
+	covers: Map<string, UploadedCover>;
+	images?: ImageRehosting;
+	rehostedImages: RehostedImage[];
+}
+
+/**
+ * Uploads what the articles need and sends them. What can be repeated harmlessly goes first
+ * (article images: media/uploadimg), the permanent covers last, so a failure on the way leaves no
+ * permanent material behind; once covers exist, every failure names them.
+ */
+async function uploadAndSend(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ articles, mode, coverSources, images }: PreparedArticles,
+	requestFor: (body: IDataObject[]) => { path: string; body: IDataObject; policy: RetryPolicy },
+): Promise<SentArticles> {
 	const rehostedImages = (await images?.upload()) ?? [];
-
-	const body = articles.map(({ fields, coverBinary }, index) => {
-		const article = { ...fields };
-		if (coverBinary !== undefined) article.thumb_media_id = covers.get(coverBinary)?.media_id;
-		if (images && typeof article.content === 'string') {
-			article.content = replaceImageSources(article.content, (src) => images.urlFor(src));
-			// WeChat's URLs can be longer than what they replace.
-			const tooLong = contentLimitProblem(article.content);
-			if (tooLong) {
-				throw fieldError(
-					ctx,
-					itemIndex,
-					mode.fieldLabel,
-					`article ${index + 1}: ${mode.label('content')} with re-hosted images ${tooLong}`,
-				);
-			}
+	const contents = articles.map(({ fields }, index) => {
+		if (!images || typeof fields.content !== 'string') return fields.content;
+		const content = replaceImageSources(fields.content, (src) => images.urlFor(src));
+		// WeChat's URLs can be longer than what they replace.
+		const tooLong = contentLimitProblem(content);
+		if (tooLong) {
+			throw fieldError(
+				ctx,
+				itemIndex,
+				mode.fieldLabel,
+				`article ${index + 1}: ${mode.label('content')} with re-hosted images ${tooLong}`,
+			);
 		}
-		return article;
+		return content;
 	});
 
-	let answer: IDataObject;
+	const covers = new Map<string, UploadedCover>();
 	try {
-		answer = await weixinRequest(ctx, itemIndex, {
-			method: 'POST',
-			path,
-			body: { articles: body },
-			// Creates a post (or draft): a lost answer must not lead to a second one.
-			policy: 'write',
+		await uploadCovers(ctx, itemIndex, coverSources, covers);
+		const body = articles.map(({ fields, coverBinary }, index) => {
+			const article = { ...fields };
+			if (coverBinary !== undefined) article.thumb_media_id = covers.get(coverBinary)?.media_id;
+			if (contents[index] !== undefined) article.content = contents[index];
+			return article;
 		});
+		const answer = await weixinRequest(ctx, itemIndex, { method: 'POST', ...requestFor(body) });
+		return { body, answer, covers, images, rehostedImages };
 	} catch (error) {
-		if (error instanceof NodeApiError && covers.size > 0) {
-			const ids = [...covers.values()].map((cover) => cover.media_id).join(', ');
-			error.description = `${
-				error.description ?? ''
-			} The cover images uploaded for it stay in the material library (media_id ${ids}); use them as Cover Media ID instead of uploading them again.`.trim();
-		}
-		throw error;
+		throw withCoversNamed(error, covers);
 	}
+}
 
-	const json: IDataObject = { media_id: answer.media_id, article_count: body.length };
+/** What was uploaded on the way: covers, re-hosted and skipped images. */
+function uploads({ covers, images, rehostedImages }: SentArticles): IDataObject {
+	const json: IDataObject = {};
 	if (covers.size > 0) json.uploaded_covers = [...covers.values()];
 	if (images) {
 		json.rehosted_images = rehostedImages;
 		json.skipped_images = images.skipped;
 	}
-	return [{ json }];
+	return json;
+}
+
+export interface ArticleCreation {
+	resource: ArticleResource;
+	/** material/add_news or draft/add. */
+	path: string;
+}
+
+/**
+ * Creates the item's articles in one call to `path` and returns one output item: WeChat's media_id
+ * and what was uploaded on the way (covers, re-hosted and skipped images).
+ */
+export async function createArticles(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	{ resource, path }: ArticleCreation,
+): Promise<INodeExecutionData[]> {
+	const prepared = await prepareArticles(ctx, itemIndex, resource, { fetchUrls: true });
+	const sent = await uploadAndSend(ctx, itemIndex, prepared, (body) => ({
+		path,
+		body: { articles: body },
+		// Creates a post (or draft): a lost answer must not lead to a second one.
+		policy: 'write',
+	}));
+	return [
+		{
+			json: { media_id: sent.answer.media_id, article_count: sent.body.length, ...uploads(sent) },
+		},
+	];
+}
+
+/**
+ * Replaces the article at 0-based `index` of a draft with the item's one article, checked, with its
+ * cover uploaded and its images re-hosted like Draft → Create's.
+ */
+export async function updateDraftArticle(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	mediaId: string,
+	index: number,
+): Promise<INodeExecutionData[]> {
+	const prepared = await prepareArticles(ctx, itemIndex, 'draft', { fetchUrls: true, single: true });
+	const sent = await uploadAndSend(ctx, itemIndex, prepared, ([article]) => ({
+		path: '/cgi-bin/draft/update',
+		body: { media_id: mediaId, index, articles: article },
+		// Sending the same replacement twice leaves the same draft: safe to repeat.
+		policy: 'repeatableWrite',
+	}));
+	const [article] = sent.body;
+	return [
+		{
+			json: { media_id: mediaId, index, updated: true, title: article.title, ...uploads(sent) },
+		},
+	];
 }

@@ -7,11 +7,15 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { BINARY_IMAGE_PREFIX } from '../../descriptions/article.description';
+import { fieldError } from '../../descriptions/validation';
 import { MediaRuleViolation, describeLimit, ruleFor } from '../../media';
 import { prepareUpload, prepareUploadFromBuffer, type UploadSource } from '../../media/source';
-import { ExternalFetchError, fetchExternalFile } from '../../transport';
+import { ExternalFetchError, InternalHostAllowance, fetchExternalFile } from '../../transport';
 import { uploadArticleImage } from '../articleImage/upload.operation';
 import { findImageSources } from './imgTags';
+
+/** Images of one item fetched at the same time: quicker than one by one, gentle on image hosts. */
+const CONCURRENT_FETCHES = 4;
 
 /** Images already served by WeChat, which keeps them. */
 const WECHAT_IMAGE_HOSTS = new Set(['mmbiz.qpic.cn']);
@@ -111,6 +115,7 @@ async function loadExternal(
 	ctx: IExecuteFunctions,
 	origin: Extract<Origin, { kind: 'http' | 'data' }>,
 	label: string,
+	allowedInternalHosts: InternalHostAllowance,
 ): Promise<UploadSource> {
 	const { maxBytes } = ruleFor('articleImage', 'image');
 	let bytes: Buffer;
@@ -119,7 +124,7 @@ async function loadExternal(
 		bytes = decodeDataUri(origin.uri);
 	} else {
 		try {
-			bytes = (await fetchExternalFile(ctx, origin.url, { maxBytes })).bytes;
+			bytes = (await fetchExternalFile(ctx, origin.url, { maxBytes, allowedInternalHosts })).bytes;
 		} catch (error) {
 			if (!(error instanceof ExternalFetchError)) throw error;
 			throw new ImageProblem(
@@ -136,6 +141,8 @@ async function loadExternal(
 interface PlannedImage {
 	source: string;
 	upload?: UploadSource;
+	/** Why it is skipped, when it is. */
+	reason?: string;
 	url?: string;
 }
 
@@ -154,15 +161,65 @@ export class ImageRehosting {
 		private readonly whenUnhostable: UnhostableImages,
 	) {}
 
-	/** Fetches and checks the images of `contents` (one HTML text per article, in article order). */
-	async prepare(contents: string[]): Promise<void> {
+	/**
+	 * Fetches and checks the images of `contents` (one HTML text per article, in article order), a few
+	 * at a time. Results and errors are taken in document order, so what is reported does not depend
+	 * on which host answered first. With `fetchUrls` false (checking a batch before anything is sent),
+	 * http(s) images are left for later.
+	 */
+	async prepare(contents: string[], { fetchUrls = true } = {}): Promise<void> {
+		const wanted: Array<{ src: string; origin: Exclude<Origin, { kind: 'wechat' }>; article: number }> =
+			[];
+		const seen = new Set<string>();
 		for (const [index, html] of contents.entries()) {
 			for (const { src } of findImageSources(html)) {
-				if (this.planned.has(src)) continue;
+				if (seen.has(src)) continue;
+				seen.add(src);
 				const origin = classify(src);
 				if (origin.kind === 'wechat') continue;
-				this.planned.set(src, await this.load(src, origin, index + 1));
+				if (origin.kind === 'http' && !fetchUrls) continue;
+				wanted.push({ src, origin, article: index + 1 });
 			}
+		}
+
+		// Read only when something is fetched: a list with a typo must not stop an article without URLs.
+		const allowance = wanted.some(({ origin }) => origin.kind === 'http')
+			? this.allowedInternalHosts()
+			: new InternalHostAllowance('');
+		const outcomes: Array<{ planned: PlannedImage } | { error: unknown }> = [];
+		let next = 0;
+		let failed = false;
+		const worker = async () => {
+			// After a failure in "error" mode, nothing later in the document needs fetching.
+			while (next < wanted.length && !(failed && this.whenUnhostable === 'error')) {
+				const index = next++;
+				const { src, origin, article } = wanted[index];
+				try {
+					outcomes[index] = { planned: await this.load(src, origin, article, allowance) };
+				} catch (error) {
+					outcomes[index] = { error };
+					failed = true;
+				}
+			}
+		};
+		await Promise.all(Array.from({ length: Math.min(CONCURRENT_FETCHES, wanted.length) }, worker));
+
+		for (const [index, outcome] of outcomes.entries()) {
+			if (outcome === undefined) continue; // never started: an earlier image failed
+			if ('error' in outcome) throw outcome.error;
+			this.planned.set(wanted[index].src, outcome.planned);
+			if (!outcome.planned.upload && outcome.planned.reason !== undefined) {
+				this.skipped.push({ source: outcome.planned.source, reason: outcome.planned.reason });
+			}
+		}
+	}
+
+	private allowedInternalHosts(): InternalHostAllowance {
+		const list = this.ctx.getNodeParameter('allowedInternalHosts', this.itemIndex, '') as unknown;
+		try {
+			return new InternalHostAllowance(typeof list === 'string' ? list : '');
+		} catch (error) {
+			throw fieldError(this.ctx, this.itemIndex, 'Allowed Internal Hosts', (error as Error).message);
 		}
 	}
 
@@ -170,6 +227,7 @@ export class ImageRehosting {
 		src: string,
 		origin: Exclude<Origin, { kind: 'wechat' }>,
 		articleNumber: number,
+		allowance: InternalHostAllowance,
 	): Promise<PlannedImage> {
 		let source = describeSource(src, origin);
 		try {
@@ -177,7 +235,7 @@ export class ImageRehosting {
 			const upload =
 				origin.kind === 'binary'
 					? await prepareUpload(this.ctx, this.itemIndex, origin.property, 'articleImage', 'image')
-					: await loadExternal(this.ctx, origin, source);
+					: await loadExternal(this.ctx, origin, source, allowance);
 			source = describeSource(src, origin, upload.size);
 			return { source, upload };
 		} catch (error) {
@@ -190,8 +248,7 @@ export class ImageRehosting {
 			if (this.whenUnhostable === 'error' && origin.kind === 'binary') throw error;
 			const reason = (error as Error).message;
 			if (this.whenUnhostable === 'error') throw new UnhostableImage(source, articleNumber, reason);
-			this.skipped.push({ source, reason });
-			return { source };
+			return { source, reason };
 		}
 	}
 

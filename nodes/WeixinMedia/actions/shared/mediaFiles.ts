@@ -6,6 +6,7 @@ import type { MediaStore, MediaType } from '../../media';
 import { parseBinaryPropertyNames, prepareUpload, type UploadSource } from '../../media/source';
 import {
 	downloadFromUrl,
+	markMayHaveWritten,
 	weixinDownload,
 	weixinRequest,
 	type RetryPolicy,
@@ -15,17 +16,15 @@ import {
 } from '../../transport';
 
 /**
- * Uploads every file named in the item's Input Binary Field ("data, cover": one file each) with
- * `send`, after checking all of them against the media rules of `store` and `type`: a bad file
- * fails the item before anything is sent. One output item per file, in the order named.
+ * Reads and checks every file named in the item's Input Binary Field ("data, cover": one file each)
+ * against the media rules of `store` and `type`; nothing is sent.
  */
-export async function uploadEachFile(
+export async function prepareEachFile(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	store: MediaStore,
 	type: MediaType,
-	send: (source: UploadSource) => Promise<IDataObject>,
-): Promise<INodeExecutionData[]> {
+): Promise<UploadSource[]> {
 	const propertyNames = parseBinaryPropertyNames(
 		ctx.getNodeParameter('binaryPropertyName', itemIndex, '') as string,
 	);
@@ -42,6 +41,22 @@ export async function uploadEachFile(
 	for (const name of propertyNames) {
 		sources.push(await prepareUpload(ctx, itemIndex, name, store, type));
 	}
+	return sources;
+}
+
+/**
+ * Uploads every file named in the item's Input Binary Field with `send`, after checking all of them
+ * (prepareEachFile): a bad file fails the item before anything is sent. One output item per file, in
+ * the order named.
+ */
+export async function uploadEachFile(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	store: MediaStore,
+	type: MediaType,
+	send: (source: UploadSource) => Promise<IDataObject>,
+): Promise<INodeExecutionData[]> {
+	const sources = await prepareEachFile(ctx, itemIndex, store, type);
 	const results: INodeExecutionData[] = [];
 	for (const source of sources) {
 		try {
@@ -50,6 +65,8 @@ export async function uploadEachFile(
 				json: { ...json, file_name: source.fileName, binary_property: source.binaryPropertyName },
 			});
 		} catch (error) {
+			// Temporary media and article images may be sent again; permanent material would be doubled.
+			if (store === 'permanent' && results.length > 0) markMayHaveWritten(error);
 			throw withFilesAlreadySent(error, results);
 		}
 	}

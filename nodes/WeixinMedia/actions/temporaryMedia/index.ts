@@ -24,7 +24,7 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Get HD Voice',
 				value: 'getHdVoice',
-				description: 'Download a voice recorded with the JS-SDK as 16 kHz speex',
+				description: 'Download a voice recorded with the JS-SDK, decoded to 16 kHz WAV or as Speex',
 				action: 'Get an HD voice recording',
 			},
 			{

@@ -4,12 +4,18 @@ import { binaryInputProperty, forOperation } from '../../descriptions/common.des
 import { mediaTypeProperty } from '../../descriptions/media.description';
 import type { MediaType } from '../../media';
 import { uploadMedia } from '../../transport';
-import { uploadEachFile } from '../shared/mediaFiles';
+import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'upload', [
 	mediaTypeProperty('temporary', 'The kind of media; WeChat keeps temporary media for 3 days'),
 	binaryInputProperty,
 ]);
+
+/** Checks the item's files; nothing is sent. */
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	await prepareEachFile(this, itemIndex, 'temporary', type);
+}
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html */
 export async function execute(
