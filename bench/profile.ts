@@ -103,7 +103,7 @@ export function splitProfile(profile: CpuProfile, markers: Markers) {
 	return { windowUs, totals };
 }
 
-const RUNTIME = /^(router|worker|forEachConcurrently|execute|callWeixin|send|uploadMedia|prepareUpload|uploadEachFile|weixinRequest|weixinDownload|readDownload|classifyDownload|storeDownload|downloadByMediaId|guardedChunks|build|closeAll|checkMedia)$/;
+const RUNTIME = /^(router|videoItem|fileItem|worker|forEachConcurrently|execute|callWeixin|send|uploadMedia|prepareUpload|uploadEachFile|weixinRequest|weixinDownload|readDownload|classifyDownload|storeDownload|downloadByMediaId|guardedChunks|build|closeAll|checkMedia)$/;
 const MARKERS: Record<'weixin' | 'http', Markers> = {
 	weixin: {
 		node: (frame) => frame.url.includes('/n8n-nodes-weixin-media/dist/') && RUNTIME.test(frame.functionName),
@@ -139,6 +139,23 @@ function printSplit(title: string, profile: CpuProfile, job: string) {
 			`  ${name.padEnd(36)} ${(us / 1000).toFixed(1).padStart(8)} ms ${(us / ITEMS).toFixed(0).padStart(6)} µs/item ${((100 * us) / windowUs).toFixed(1).padStart(5)} %\n`,
 		);
 	}
+}
+
+/** The download jobs' input: images uploaded straight to the sandbox. */
+async function seedImages(url: string, image: Buffer): Promise<string[]> {
+	const answer = await fetch(`${url}/cgi-bin/stable_token`, {
+		method: 'POST',
+		body: JSON.stringify({ grant_type: 'client_credential', appid: SANDBOX_APP.appId, secret: SANDBOX_APP.appSecret }),
+	});
+	const { access_token: token } = (await answer.json()) as { access_token: string };
+	const ids: string[] = [];
+	for (let index = 0; index < ITEMS; index++) {
+		const form = new FormData();
+		form.append('media', new Blob([image], { type: 'image/jpeg' }), `seed-${index}.jpg`);
+		const upload = await fetch(`${url}/cgi-bin/media/upload?type=image&access_token=${token}`, { method: 'POST', body: form });
+		ids.push(((await upload.json()) as { media_id: string }).media_id);
+	}
+	return ids;
 }
 
 async function main() {
@@ -178,15 +195,18 @@ async function main() {
 		fs.writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
 		await n8n.cli(['import:credentials', `--input=${file}`]);
 		fs.rmSync(file);
+		const mediaIds = jobs.some((job) => job.startsWith('download')) ? await seedImages(sandbox.url, image) : [];
 		const workflows = jobs.map((job, index) => {
-			const [side, concurrency] = job.split(':');
-			const source = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `upload-${side}.json`), 'utf8'));
+			const [name, concurrency] = job.split(':');
+			const [kind, side] = name.startsWith('download') ? ['download', name.split('-')[1]] : ['upload', name];
+			const source = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `${kind}-${side}.json`), 'utf8'));
 			const filled = fillPlaceholders(source, {
 				...n8n.vars,
 				APP_ID: SANDBOX_APP.appId,
 				APP_SECRET: SANDBOX_APP.appSecret,
 				CREDENTIAL_ID: credentials[index].id,
 				FILE_GLOB: path.join(images, '*.jpg'),
+				MEDIA_IDS: JSON.stringify({ ids: mediaIds.map((id) => ({ media_id: id })) }),
 			}) as { name: string; nodes: Array<{ type: string; parameters: Record<string, unknown> }> };
 			if (concurrency) {
 				for (const node of filled.nodes) {
@@ -196,13 +216,14 @@ async function main() {
 			return { ...filled, name: `${filled.name} ${job} ${index}` };
 		});
 		const ids = await n8n.importWorkflows(workflows);
-		n8n.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profiles} --cpu-prof-interval=100`;
+		n8n.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profiles} --cpu-prof-interval=250`;
 		for (const [index, job] of jobs.entries()) {
 			const before = new Set(fs.readdirSync(profiles));
 			sandbox.clearLog();
 			const result = await n8n.execute(ids[index]);
 			if (result.error) throw new Error(`${job} failed: ${JSON.stringify(result.error).slice(0, 500)}`);
-			const uploads = sandbox.log().filter((entry) => entry.path === '/cgi-bin/media/upload').length;
+			const path_ = job.startsWith('download') ? '/cgi-bin/media/get' : '/cgi-bin/media/upload';
+			const uploads = sandbox.log().filter((entry) => entry.path === path_ && entry.status === 200).length;
 			const profile = newestProfile(profiles, before);
 			printSplit(`${job}: ${uploads} uploads, ${sandbox.tokenCalls()} token call(s)`, profile, job);
 		}
