@@ -95,7 +95,7 @@ class CredentialPool {
 			data: {
 				appId: SANDBOX_APP.appId,
 				appSecret: SANDBOX_APP.appSecret,
-				tokenEndpoint: 'stable',
+				grantEndpoint: 'stable',
 				baseUrl: n8n.vars.SANDBOX_URL,
 			},
 		}));

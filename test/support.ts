@@ -32,7 +32,7 @@ export function useSandbox(): SandboxFixture {
 			return {
 				appId: SANDBOX_APP.appId,
 				appSecret: SANDBOX_APP.appSecret,
-				tokenEndpoint: 'stable',
+				grantEndpoint: 'stable',
 				baseUrl: this.sandbox.url,
 				...overrides,
 			};

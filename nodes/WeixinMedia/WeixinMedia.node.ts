@@ -1,11 +1,26 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
+import { nodeProperties } from './actions/nodeProperties';
 import { router } from './actions/router';
-import { versionDescription } from './actions/versionDescription';
 import { listSearch } from './methods';
 
 export class WeixinMedia implements INodeType {
-	description: INodeTypeDescription = versionDescription;
+	description: INodeTypeDescription = {
+		displayName: 'Weixin Media',
+		name: 'weixinMedia',
+		icon: { light: 'file:weixin.svg', dark: 'file:weixin.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Upload, fetch and publish media of a WeChat (Weixin) Official Account',
+		defaults: { name: 'Weixin Media' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'weixinOfficialAccountApi', required: true }],
+		properties: nodeProperties,
+	};
 
 	methods = { listSearch };
 

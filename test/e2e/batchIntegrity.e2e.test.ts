@@ -24,7 +24,7 @@ const e2e = useN8n({
 		n8n.vars.DRAFT_ID = await createDraft(sandbox, {
 			appId: SANDBOX_APP.appId,
 			appSecret: SANDBOX_APP.appSecret,
-			tokenEndpoint: 'stable',
+			grantEndpoint: 'stable',
 			baseUrl: sandbox.url,
 		});
 	},

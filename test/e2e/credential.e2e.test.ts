@@ -15,7 +15,7 @@ const headers = () => ({ 'Content-Type': 'application/json', cookie, 'browser-id
 const goodData = () => ({
 	appId: SANDBOX_APP.appId,
 	appSecret: SANDBOX_APP.appSecret,
-	tokenEndpoint: 'stable',
+	grantEndpoint: 'stable',
 	baseUrl: sandbox.url,
 });
 
@@ -87,7 +87,7 @@ describe('credential test in a real n8n', () => {
 
 	it.each([
 		['a wrong AppSecret (stable)', { appSecret: 'f'.repeat(32) }, '40125', 'AppSecret is wrong'],
-		['a wrong AppSecret (classic)', { appSecret: 'f'.repeat(32), tokenEndpoint: 'classic' }, '40001', 'AppSecret is wrong'],
+		['a wrong AppSecret (classic)', { appSecret: 'f'.repeat(32), grantEndpoint: 'classic' }, '40001', 'AppSecret is wrong'],
 		['a wrong AppID', { appId: 'wx0000000000000000' }, '40013', 'AppID is wrong'],
 	])('fails for %s, saying what to fix', async (_case, overrides, errcode, advice) => {
 		const result = await testCredential(overrides);

@@ -200,7 +200,7 @@ export class N8nInstance {
 			data: {
 				appId: SANDBOX_APP.appId,
 				appSecret: SANDBOX_APP.appSecret,
-				tokenEndpoint: 'stable',
+				grantEndpoint: 'stable',
 				baseUrl: this.vars.SANDBOX_URL,
 			},
 			...credential,

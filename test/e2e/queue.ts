@@ -37,7 +37,7 @@ async function importCredentials(main: N8nInstance, others: CredentialToImport[]
 		data: {
 			appId: SANDBOX_APP.appId,
 			appSecret: SANDBOX_APP.appSecret,
-			tokenEndpoint: 'stable',
+			grantEndpoint: 'stable',
 			baseUrl: main.vars.SANDBOX_URL,
 		},
 	};

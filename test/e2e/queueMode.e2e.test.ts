@@ -62,7 +62,7 @@ beforeAll(async () => {
 					data: {
 						appId: SANDBOX_APP.appId,
 						appSecret: SANDBOX_APP.appSecret,
-						tokenEndpoint: 'classic',
+						grantEndpoint: 'classic',
 						baseUrl: sandbox.url,
 					},
 				},

@@ -332,7 +332,7 @@ describe('a token kicked out while a batch is in flight', () => {
 
 	it('recovers when another system takes a classic token mid-run, and adds each material once', async () => {
 		env.sandbox.configure({ classicOverlapSeconds: 0 });
-		const store = createCredentialStore(env.credentials({ tokenEndpoint: 'classic' }));
+		const store = createCredentialStore(env.credentials({ grantEndpoint: 'classic' }));
 		const add = operation('permanentMaterial.add');
 		env.sandbox.setLatency(40);
 		const otherSystem = async () => {

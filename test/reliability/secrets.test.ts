@@ -112,15 +112,15 @@ describe('nothing leaked', () => {
 			operation('permanentMaterial.add'),
 		];
 		try {
-			for (const tokenEndpoint of ['stable', 'classic']) {
+			for (const grantEndpoint of ['stable', 'classic']) {
 				for (const baseUrl of [`${env.sandbox.url}/nowhere`, refusing]) {
-					const credentials = env.credentials({ tokenEndpoint, baseUrl });
+					const credentials = env.credentials({ grantEndpoint, baseUrl });
 					await runEach(credentials, seeded, undefined, twoOperations);
 				}
-				await runEach(env.credentials({ tokenEndpoint, baseUrl: proxy.url }), seeded);
+				await runEach(env.credentials({ grantEndpoint, baseUrl: proxy.url }), seeded);
 				// the token endpoint itself refusing the request
 				await runEach(
-					env.credentials({ tokenEndpoint }),
+					env.credentials({ grantEndpoint }),
 					seeded,
 					() => {
 						forgetAllTokens();

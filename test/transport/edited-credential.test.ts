@@ -37,10 +37,10 @@ describe('a stored token after the credential was edited', () => {
 		expect(env.sandbox.tokenCalls()).toBe(calls);
 	});
 
-	it('is replaced once when it was saved without the account it belongs to (an older version)', async () => {
+	it('is replaced once when it was saved without the fingerprint of what it was issued for (an older version)', async () => {
 		const store = createCredentialStore(env.credentials());
 		await runNode({ parameters: getCount, credentials: store });
-		const { accessTokenFingerprint: _account, ...olderData } = store.data;
+		const { accessTokenFingerprint: _fingerprint, ...olderData } = store.data;
 		const older = createCredentialStore(olderData);
 		// The upgraded n8n process starts with nothing in memory.
 		forgetAllTokens();

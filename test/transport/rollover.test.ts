@@ -151,7 +151,7 @@ describe('a stored token belongs to the account, endpoint and base URL that fetc
 		const store = createCredentialStore(env.credentials());
 		await runNode({ ...uploadImages(1), credentials: store });
 		const before = store.data.accessToken;
-		editCredential(store, { tokenEndpoint: 'classic' });
+		editCredential(store, { grantEndpoint: 'classic' });
 		env.sandbox.clearLog();
 		const result = await runNode({ ...uploadImages(1), credentials: store });
 		expectAllUploaded(result, 1);

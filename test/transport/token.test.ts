@@ -156,7 +156,7 @@ describe('access token: fetched once, shared, refreshed once', () => {
 
 	it('with the classic endpoint, recovers after another system knocks its token out', async () => {
 		env.sandbox.configure({ classicOverlapSeconds: 0 });
-		const store = createCredentialStore(env.credentials({ tokenEndpoint: 'classic' }));
+		const store = createCredentialStore(env.credentials({ grantEndpoint: 'classic' }));
 		await runNode({ ...uploadImages(1), credentials: store });
 		// another system using the same AppID fetches its own classic token
 		const other = await fetch(
@@ -216,7 +216,7 @@ describe('busy, quota and token-call failures', () => {
 	it.each([
 		['a wrong AppSecret', { appSecret: 'ffffffffffffffffffffffffffffffff' }, 40125, 'AppSecret is wrong'],
 		// the classic endpoint's 40001 for a wrong secret is a credential problem, not a rejected token
-		['a wrong AppSecret (classic)', { appSecret: 'ffffffffffffffffffffffffffffffff', tokenEndpoint: 'classic' }, 40001, 'AppSecret is wrong'],
+		['a wrong AppSecret (classic)', { appSecret: 'ffffffffffffffffffffffffffffffff', grantEndpoint: 'classic' }, 40001, 'AppSecret is wrong'],
 		['a wrong AppID', { appId: 'wx0000000000000000' }, 40013, 'AppID is wrong'],
 	])('explains %s in the error', async (_case, overrides, errcode, advice) => {
 		const result = await runNode({ ...uploadImages(1), credentials: env.credentials(overrides) });
@@ -248,7 +248,7 @@ describe('redaction', () => {
 		texts.push(JSON.stringify(failing.items), ...failing.logs);
 		const wrongBase = await runNode({
 			...uploadImages(1),
-			credentials: env.credentials({ baseUrl: `${env.sandbox.url}/nowhere`, tokenEndpoint: 'classic' }),
+			credentials: env.credentials({ baseUrl: `${env.sandbox.url}/nowhere`, grantEndpoint: 'classic' }),
 		});
 		texts.push(JSON.stringify(wrongBase.error), wrongBase.error?.message ?? '', ...wrongBase.logs);
 		expect(wrongBase.error).toBeDefined();

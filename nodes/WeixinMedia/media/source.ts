@@ -2,6 +2,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import type { Readable } from 'stream';
 
+import { settleSync } from '../transport/outcome';
+
 import { FORMATS, SNIFF_BYTES } from './formats';
 import type { MediaStore, MediaType } from './rules';
 import { MediaRuleViolation, checkMedia, needsWholeFile, type CheckedMedia } from './validate';
@@ -117,14 +119,12 @@ export async function prepareUpload(
 		whole = bytes;
 	}
 	const check = (wholeFile: Buffer | undefined) => {
-		try {
-			return checkMedia({ store, type, size, head, whole: wholeFile });
-		} catch (error) {
-			if (error instanceof MediaRuleViolation) {
-				throw inputError(ctx, itemIndex, binaryPropertyName, error.message);
-			}
-			throw error;
+		const verdict = settleSync(() => checkMedia({ store, type, size, head, whole: wholeFile }));
+		if (verdict.ok) return verdict.value;
+		if (verdict.error instanceof MediaRuleViolation) {
+			throw inputError(ctx, itemIndex, binaryPropertyName, verdict.error.message);
 		}
+		throw verdict.error;
 	};
 	// Size and format first: a file that breaks them is refused before it is read in full.
 	let checked = check(whole);

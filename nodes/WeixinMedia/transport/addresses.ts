@@ -5,6 +5,8 @@
  */
 import { lookup as systemLookup } from 'dns';
 
+import { settle } from './outcome';
+
 /** An address as 16 bytes; IPv4 is stored as its IPv4-mapped IPv6 form (::ffff:a.b.c.d). */
 type Address = Uint8Array;
 
@@ -212,12 +214,9 @@ export async function addressesToConnect(
 	if (literal) {
 		answers = [{ address: bare, family: bare.includes(':') ? 6 : 4 }];
 	} else {
-		try {
-			answers = await resolver(bare);
-		} catch {
-			throw new HostNotFound();
-		}
-		if (answers.length === 0) throw new HostNotFound();
+		const resolved = await settle(() => resolver(bare));
+		if (!resolved.ok || resolved.value.length === 0) throw new HostNotFound();
+		answers = resolved.value;
 	}
 	for (const { address } of answers) {
 		const parsed = parseAddress(address);

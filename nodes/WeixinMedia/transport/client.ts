@@ -17,6 +17,7 @@ import {
 	toNodeError,
 	toWeixinError,
 } from './errors';
+import { settle } from './outcome';
 import { type RetryPolicy, withBusyRetry, withTransportRetry } from './retry';
 import {
 	CREDENTIAL_TYPE,
@@ -108,7 +109,7 @@ async function callWeixin<T>(
 	interpret: (response: IN8nHttpFullResponse) => Promise<T>,
 ): Promise<T> {
 	const endpoint = endpointName(request.path);
-	try {
+	const called = await settle(async () => {
 		const credentials = await credentialsFor(ctx);
 		const readStore = async () => await readStoredCredentials(ctx);
 		let tokenRefreshed = false;
@@ -117,8 +118,8 @@ async function callWeixin<T>(
 		return await withBusyRetry(endpoint, request.policy, async () => {
 			for (;;) {
 				const qs: IDataObject = { ...request.qs };
-				try {
-					return await withTransportRetry(endpoint, request.policy, async () => {
+				const sent = await settle(() =>
+					withTransportRetry(endpoint, request.policy, async () => {
 						const options: IHttpRequestOptions = {
 							method: request.method,
 							url: `${credentials.baseUrl}${request.path}`,
@@ -137,32 +138,32 @@ async function callWeixin<T>(
 						if (expectFile) options.encoding = 'stream';
 						else options.json = true;
 						return await interpret(await send(ctx, credentials, options));
-					}, signal);
-				} catch (error) {
-					const weixinError = findWeixinError(error);
-					// nothing was sent: the refresh needs a forced token call, allowed once the store is re-read
-					if (weixinError instanceof ForcedRefreshNeeded && !forcedRefreshPrepared) {
-						forcedRefreshPrepared = true;
-						await prepareForcedRefresh(credentials, readStore);
-						continue;
-					}
-					// a token call's own errcodes (classic 40001 = wrong AppSecret) are no rejected token
-					const errcode = weixinError?.details.fromTokenCall ? undefined : weixinError?.details.errcode;
-					const usedToken = qs.access_token;
-					if (errcode !== undefined && TOKEN_ERRCODES.has(errcode) && !tokenRefreshed) {
-						tokenRefreshed = true;
-						if (typeof usedToken === 'string') {
-							await settleRejectedToken(credentials, usedToken, errcode, readStore);
-						}
-						continue;
-					}
-					throw error;
+					}, signal),
+				);
+				if (sent.ok) return sent.value;
+				const weixinError = findWeixinError(sent.error);
+				// nothing was sent: the refresh needs a forced token call, allowed once the store is re-read
+				if (weixinError instanceof ForcedRefreshNeeded && !forcedRefreshPrepared) {
+					forcedRefreshPrepared = true;
+					await prepareForcedRefresh(credentials, readStore);
+					continue;
 				}
+				// a token call's own errcodes (classic 40001 = wrong AppSecret) are no rejected token
+				const errcode = weixinError?.details.fromTokenCall ? undefined : weixinError?.details.errcode;
+				const usedToken = qs.access_token;
+				if (errcode !== undefined && TOKEN_ERRCODES.has(errcode) && !tokenRefreshed) {
+					tokenRefreshed = true;
+					if (typeof usedToken === 'string') {
+						await settleRejectedToken(credentials, usedToken, errcode, readStore);
+					}
+					continue;
+				}
+				throw sent.error;
 			}
 		}, signal);
-	} catch (error) {
-		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
-	}
+	});
+	if (called.ok) return called.value;
+	throw toNodeError(ctx.getNode(), toWeixinError(endpoint, called.error), itemIndex);
 }
 
 /** Per run, the request that is going through n8n's credential store while no token is in use. */
@@ -275,7 +276,7 @@ export async function downloadFromUrl(
 	target: DownloadTarget,
 ): Promise<Extract<DownloadResult, { kind: 'file' }>> {
 	const endpoint = 'file download';
-	try {
+	const downloaded = await settle(async () => {
 		const signal = cancelSignalOf(ctx);
 		return await withTransportRetry(endpoint, 'read', async () => {
 			const response = (await ctx.helpers.httpRequest({
@@ -292,7 +293,7 @@ export async function downloadFromUrl(
 			}
 			return answer;
 		}, signal);
-	} catch (error) {
-		throw toNodeError(ctx.getNode(), toWeixinError(endpoint, error), itemIndex);
-	}
+	});
+	if (downloaded.ok) return downloaded.value;
+	throw toNodeError(ctx.getNode(), toWeixinError(endpoint, downloaded.error), itemIndex);
 }

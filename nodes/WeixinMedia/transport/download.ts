@@ -9,6 +9,7 @@ import { Readable } from 'stream';
 
 import { FORMATS, SNIFF_BYTES, formatFromMimeType, sniffFormat } from '../media';
 import { WeixinError } from './errors';
+import { settle } from './outcome';
 import { ExecutionCancelled, InterruptedTransfer } from './retry';
 
 export interface DownloadTarget {
@@ -58,12 +59,9 @@ async function* guardedChunks(
 		yield chunk;
 	}
 	for (;;) {
-		let next: IteratorResult<Buffer>;
-		try {
-			next = await nextWithin(iterator, idleTimeoutMs, signal);
-		} catch (error) {
-			throw explainBreak(error, progress.bytes, expectedBytes);
-		}
+		const arrival = await settle(() => nextWithin(iterator, idleTimeoutMs, signal));
+		if (!arrival.ok) throw explainBreak(arrival.error, progress.bytes, expectedBytes);
+		const next = arrival.value;
 		if (next.done) break;
 		progress.bytes += next.value.length;
 		yield next.value;
@@ -100,19 +98,17 @@ async function nextWithin(
 			return await new Promise<never>(() => {});
 		},
 	);
-	try {
-		return await Promise.race([iterator.next(), silence]);
-	} catch (error) {
-		if (error instanceof ExecutionCancelled) {
-			// Closes the connection rather than leaving the rest of the file to arrive.
-			void iterator.return?.().catch(() => {});
-			throw error;
-		}
-		if (error instanceof InterruptedTransfer) throw error;
-		throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
-	} finally {
-		chunkArrived.abort();
+	const next = await settle(async () => await Promise.race([iterator.next(), silence]));
+	chunkArrived.abort();
+	if (next.ok) return next.value;
+	const { error } = next;
+	if (error instanceof ExecutionCancelled) {
+		// Closes the connection rather than leaving the rest of the file to arrive.
+		void iterator.return?.().catch(() => {});
+		throw error;
 	}
+	if (error instanceof InterruptedTransfer) throw error;
+	throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
 }
 
 /** Reads on until the body ends or passes `limit` bytes; `ended` says which. */
@@ -171,12 +167,9 @@ export async function classifyDownload(
 	const first: Buffer[] = [];
 	let peeked = 0;
 	while (peeked < SNIFF_BYTES) {
-		let next: IteratorResult<Buffer>;
-		try {
-			next = await nextWithin(iterator, idleTimeoutMs, signal);
-		} catch (error) {
-			throw explainBreak(error, peeked, expectedBytes);
-		}
+		const arrival = await settle(() => nextWithin(iterator, idleTimeoutMs, signal));
+		if (!arrival.ok) throw explainBreak(arrival.error, peeked, expectedBytes);
+		const next = arrival.value;
 		if (next.done) break;
 		first.push(next.value);
 		peeked += next.value.length;

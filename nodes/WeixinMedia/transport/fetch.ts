@@ -9,6 +9,7 @@ import {
 	parseAddress,
 } from './addresses';
 import { timeoutFor } from './client';
+import { settle } from './outcome';
 import { redact } from './redact';
 import { describeTransportFailure, innermostHttpFailure } from './retry';
 
@@ -106,26 +107,27 @@ async function requestChecked(
 		const direct = new URL(target.href);
 		direct.hostname = address.includes(':') ? `[${address}]` : address;
 		const byName = parseAddress(target.hostname) === undefined;
-		try {
-			return (await ctx.helpers.httpRequest({
-				method: 'GET',
-				url: direct.href,
-				headers: { host: target.host },
-				encoding: 'stream',
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				disableFollowRedirect: true,
-				timeout: timeoutMs,
-				abortSignal: signal,
-				...(target.protocol === 'https:' && byName
-					? { agentOptions: { servername: target.hostname } }
-					: {}),
-			})) as IN8nHttpFullResponse;
-		} catch (error) {
-			const code = innermostHttpFailure(error).code;
-			const more = index < addresses.length - 1;
-			if (!more || !code || !TRY_NEXT_ADDRESS.has(code) || signal.aborted) throw error;
-		}
+		const sent = await settle(
+			async () =>
+				(await ctx.helpers.httpRequest({
+					method: 'GET',
+					url: direct.href,
+					headers: { host: target.host },
+					encoding: 'stream',
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					disableFollowRedirect: true,
+					timeout: timeoutMs,
+					abortSignal: signal,
+					...(target.protocol === 'https:' && byName
+						? { agentOptions: { servername: target.hostname } }
+						: {}),
+				})) as IN8nHttpFullResponse,
+		);
+		if (sent.ok) return sent.value;
+		const code = innermostHttpFailure(sent.error).code;
+		const more = index < addresses.length - 1;
+		if (!more || !code || !TRY_NEXT_ADDRESS.has(code) || signal.aborted) throw sent.error;
 	}
 	throw new ExternalFetchError('the host has no address to connect to');
 }
@@ -139,48 +141,59 @@ async function fetchOnce(
 ): Promise<ExternalFile> {
 	// One budget for every hop and the body: a chain of slow redirects cannot outlast it.
 	const signal = AbortSignal.timeout(timeoutMs);
-	try {
-		let current = new URL(url);
-		for (let hop = 0; ; hop++) {
-			const addresses = await untilAborted(addressesToConnect(current.hostname, allowance), signal);
-			const response = await requestChecked(ctx, current, addresses, signal, timeoutMs);
-			const body = response.body as Readable;
-			const headers = response.headers as Record<string, string | undefined>;
-			const status = response.statusCode;
-			if (REDIRECT_STATUSES.has(status)) {
-				body.destroy();
-				const location = headers.location;
-				if (!location) throw new ExternalFetchError(`the server answered HTTP ${status} without a Location`);
-				if (hop >= MAX_REDIRECTS) {
-					throw new ExternalFetchError(`the server redirected more than ${MAX_REDIRECTS} times`);
-				}
-				current = new URL(location, current);
-				if (!isHttpUrl(current.href)) {
-					throw new ExternalFetchError('the server redirected to a URL that is not http(s)');
-				}
-				continue;
+	const fetched = await settle(() => followToFile(ctx, url, maxBytes, timeoutMs, allowance, signal));
+	if (fetched.ok) return fetched.value;
+	const { error } = fetched;
+	if (error instanceof InternalAddressRefused || error instanceof HostNotFound) {
+		throw new ExternalFetchError(error.message);
+	}
+	if (signal.aborted && !(error instanceof ExternalFetchError)) {
+		throw new ExternalFetchError(`no complete answer within ${timeoutMs} ms`);
+	}
+	throw error;
+}
+
+/** Follows redirects (checking every hop's addresses) to the file's bytes, within `signal`'s budget. */
+async function followToFile(
+	ctx: IExecuteFunctions,
+	url: string,
+	maxBytes: number,
+	timeoutMs: number,
+	allowance: InternalHostAllowance,
+	signal: AbortSignal,
+): Promise<ExternalFile> {
+	let current = new URL(url);
+	for (let hop = 0; ; hop++) {
+		const addresses = await untilAborted(addressesToConnect(current.hostname, allowance), signal);
+		const response = await requestChecked(ctx, current, addresses, signal, timeoutMs);
+		const body = response.body as Readable;
+		const headers = response.headers as Record<string, string | undefined>;
+		const status = response.statusCode;
+		if (REDIRECT_STATUSES.has(status)) {
+			body.destroy();
+			const location = headers.location;
+			if (!location) throw new ExternalFetchError(`the server answered HTTP ${status} without a Location`);
+			if (hop >= MAX_REDIRECTS) {
+				throw new ExternalFetchError(`the server redirected more than ${MAX_REDIRECTS} times`);
 			}
-			if (status >= 400 || status < 200) {
-				body.destroy();
-				if (status >= 500) throw new ServerFailure(status);
-				throw new ExternalFetchError(`the server answered HTTP ${status}`);
+			current = new URL(location, current);
+			if (!isHttpUrl(current.href)) {
+				throw new ExternalFetchError('the server redirected to a URL that is not http(s)');
 			}
-			const declared = Number(headers['content-length']);
-			if (Number.isFinite(declared) && declared > maxBytes) {
-				body.destroy();
-				throw new ExternalFetchError(`the file is ${declared} bytes, more than ${maxBytes}`, true);
-			}
-			// The bytes decide what the file is; a server's Content-Type is often generic or wrong.
-			return { bytes: await readCapped(body, maxBytes) };
+			continue;
 		}
-	} catch (error) {
-		if (error instanceof InternalAddressRefused || error instanceof HostNotFound) {
-			throw new ExternalFetchError(error.message);
+		if (status >= 400 || status < 200) {
+			body.destroy();
+			if (status >= 500) throw new ServerFailure(status);
+			throw new ExternalFetchError(`the server answered HTTP ${status}`);
 		}
-		if (signal.aborted && !(error instanceof ExternalFetchError)) {
-			throw new ExternalFetchError(`no complete answer within ${timeoutMs} ms`);
+		const declared = Number(headers['content-length']);
+		if (Number.isFinite(declared) && declared > maxBytes) {
+			body.destroy();
+			throw new ExternalFetchError(`the file is ${declared} bytes, more than ${maxBytes}`, true);
 		}
-		throw error;
+		// The bytes decide what the file is; a server's Content-Type is often generic or wrong.
+		return { bytes: await readCapped(body, maxBytes) };
 	}
 }
 
@@ -210,13 +223,12 @@ export async function fetchExternalFile(
 	const timeoutMs = limits.timeoutMs ?? timeoutFor(ctx);
 	const allowance = limits.allowedInternalHosts ?? new InternalHostAllowance('');
 	for (let attempt = 1; ; attempt++) {
-		try {
-			return await fetchOnce(ctx, url, limits.maxBytes, timeoutMs, allowance);
-		} catch (error) {
-			if (error instanceof ExternalFetchError) throw error;
-			const retryable = error instanceof ServerFailure || describeTransportFailure(error);
-			if (retryable && attempt < FETCH_ATTEMPTS) continue;
-			throw new ExternalFetchError(reasonFor(error));
-		}
+		const fetched = await settle(() => fetchOnce(ctx, url, limits.maxBytes, timeoutMs, allowance));
+		if (fetched.ok) return fetched.value;
+		const { error } = fetched;
+		if (error instanceof ExternalFetchError) throw error;
+		const retryable = error instanceof ServerFailure || describeTransportFailure(error);
+		if (retryable && attempt < FETCH_ATTEMPTS) continue;
+		throw new ExternalFetchError(reasonFor(error));
 	}
 }

@@ -20,6 +20,7 @@ export {
 } from './fetch';
 export { API_RETIRED_ERRCODE, hintFor, markMayHaveWritten, mayHaveWritten } from './errors';
 export { uploadMedia, type MediaUpload } from './multipart';
+export { settle, settleSync, type Outcome } from './outcome';
 export { redact } from './redact';
 export { ExecutionCancelled, isCancellation, waitUnlessCancelled, type RetryPolicy } from './retry';
 export { CREDENTIAL_TYPE } from './token';

@@ -1,6 +1,7 @@
 import { sleep } from 'n8n-workflow';
 
 import { SYSTEM_BUSY_ERRCODE, WeixinError, findWeixinError, outcomeCheckFor } from './errors';
+import { settle } from './outcome';
 import { redact } from './redact';
 
 /**
@@ -36,12 +37,10 @@ export class ExecutionCancelled extends Error {
 /** Waits `ms`, or ends at once with ExecutionCancelled when the execution is stopped. */
 export async function waitUnlessCancelled(ms: number, signal?: AbortSignal): Promise<void> {
 	if (signal?.aborted) throw new ExecutionCancelled();
-	try {
-		await sleep(ms, signal);
-	} catch (error) {
-		if (signal?.aborted) throw new ExecutionCancelled();
-		throw error;
-	}
+	const waited = await settle(() => sleep(ms, signal));
+	if (waited.ok) return;
+	if (signal?.aborted) throw new ExecutionCancelled();
+	throw waited.error;
 }
 
 function outcomeUnknown(endpoint: string, what: string, httpCode?: number): WeixinError {
@@ -62,19 +61,18 @@ export async function withBusyRetry<T>(
 	signal?: AbortSignal,
 ): Promise<T> {
 	for (let retry = 0; ; retry++) {
-		try {
-			return await attempt();
-		} catch (error) {
-			const details = findWeixinError(error)?.details;
-			// A token call's -1 was already retried under the token-call policy.
-			const busy = details?.errcode === SYSTEM_BUSY_ERRCODE && !details.fromTokenCall;
-			if (!busy) throw error;
-			if (policy === 'write') {
-				throw outcomeUnknown(endpoint, 'WeChat answered errcode -1 (system error)');
-			}
-			if (retry >= BUSY_RETRY_DELAYS_MS.length) throw error;
-			await waitUnlessCancelled(backoff(BUSY_RETRY_DELAYS_MS, retry), signal);
+		const outcome = await settle(attempt);
+		if (outcome.ok) return outcome.value;
+		const { error } = outcome;
+		const details = findWeixinError(error)?.details;
+		// A token call's -1 was already retried under the token-call policy.
+		const busy = details?.errcode === SYSTEM_BUSY_ERRCODE && !details.fromTokenCall;
+		if (!busy) throw error;
+		if (policy === 'write') {
+			throw outcomeUnknown(endpoint, 'WeChat answered errcode -1 (system error)');
 		}
+		if (retry >= BUSY_RETRY_DELAYS_MS.length) throw error;
+		await waitUnlessCancelled(backoff(BUSY_RETRY_DELAYS_MS, retry), signal);
 	}
 }
 
@@ -190,26 +188,25 @@ export async function withTransportRetry<T>(
 	signal?: AbortSignal,
 ): Promise<T> {
 	for (let retry = 0; ; retry++) {
-		try {
-			return await attempt();
-		} catch (error) {
-			if (signal?.aborted || isCancellation(error)) throw new ExecutionCancelled();
-			const failure = describeTransportFailure(error);
-			if (!failure) throw error;
-			const mayRepeat = failure.notSent || policy !== 'write';
-			if (mayRepeat && retry < TRANSIENT_RETRY_DELAYS_MS.length) {
-				await waitUnlessCancelled(backoff(TRANSIENT_RETRY_DELAYS_MS, retry), signal);
-				continue;
-			}
-			if (!mayRepeat) throw outcomeUnknown(endpoint, failure.description, failure.httpCode);
-			const attempts = retry + 1;
-			throw new WeixinError(
-				`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,
-				{
-					httpCode: failure.httpCode,
-					hint: 'The WeChat API (or the proxy in the credential\'s API Base URL) did not answer properly. Check that it is reachable, or raise the Timeout option.',
-				},
-			);
+		const outcome = await settle(attempt);
+		if (outcome.ok) return outcome.value;
+		const { error } = outcome;
+		if (signal?.aborted || isCancellation(error)) throw new ExecutionCancelled();
+		const failure = describeTransportFailure(error);
+		if (!failure) throw error;
+		const mayRepeat = failure.notSent || policy !== 'write';
+		if (mayRepeat && retry < TRANSIENT_RETRY_DELAYS_MS.length) {
+			await waitUnlessCancelled(backoff(TRANSIENT_RETRY_DELAYS_MS, retry), signal);
+			continue;
 		}
+		if (!mayRepeat) throw outcomeUnknown(endpoint, failure.description, failure.httpCode);
+		const attempts = retry + 1;
+		throw new WeixinError(
+			`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,
+			{
+				httpCode: failure.httpCode,
+				hint: 'The WeChat API (or the proxy in the credential\'s API Base URL) did not answer properly. Check that it is reachable, or raise the Timeout option.',
+			},
+		);
 	}
 }

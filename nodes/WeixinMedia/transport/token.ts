@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import { createHash } from 'crypto';
+import { sleep } from 'n8n-workflow';
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 
 import {
@@ -11,6 +12,7 @@ import {
 	hintFor,
 	toWeixinError,
 } from './errors';
+import { settle } from './outcome';
 import { rememberSecret } from './redact';
 import { describeTransportFailure } from './retry';
 
@@ -21,7 +23,7 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export interface WeixinCredentials {
 	appId: string;
 	appSecret: string;
-	tokenEndpoint: 'stable' | 'classic';
+	grantEndpoint: 'stable' | 'classic';
 	baseUrl: string;
 	/**
 	 * Filled by n8n through `preAuthentication` and kept in n8n's credential store (shared by workers).
@@ -121,11 +123,11 @@ const tokenCallTimeout = new AsyncLocalStorage<number>();
  * fingerprint reveals none of them.
  */
 function fingerprintOf(
-	credentials: Pick<WeixinCredentials, 'appId' | 'appSecret' | 'tokenEndpoint' | 'baseUrl'>,
+	credentials: Pick<WeixinCredentials, 'appId' | 'appSecret' | 'grantEndpoint' | 'baseUrl'>,
 ) {
 	return createHash('sha256')
 		.update(
-			[credentials.appId, credentials.appSecret, credentials.tokenEndpoint, credentials.baseUrl].join(
+			[credentials.appId, credentials.appSecret, credentials.grantEndpoint, credentials.baseUrl].join(
 				'\n',
 			),
 		)
@@ -137,7 +139,7 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	const credentials: WeixinCredentials = {
 		appId: String(data.appId ?? '').trim(),
 		appSecret: String(data.appSecret ?? '').trim(),
-		tokenEndpoint: data.tokenEndpoint === 'classic' ? 'classic' : 'stable',
+		grantEndpoint: data.grantEndpoint === 'classic' ? 'classic' : 'stable',
 		baseUrl: String(data.baseUrl || DEFAULT_BASE_URL)
 			.trim()
 			.replace(/\/+$/, ''),
@@ -165,7 +167,7 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 function stateFor(credentials: WeixinCredentials): TokenState {
 	const key = createHash('sha256')
 		.update(
-			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.tokenEndpoint].join(
+			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.grantEndpoint].join(
 				'\n',
 			),
 		)
@@ -357,7 +359,7 @@ async function fetchFreshToken(
 		state.forceGrantedAt !== undefined && Date.now() - state.forceGrantedAt < FORCE_GRANT_VALID_MS;
 	state.forceGrantedAt = undefined;
 	let issued: IssuedToken;
-	if (granted && credentials.tokenEndpoint === 'stable') {
+	if (granted && credentials.grantEndpoint === 'stable') {
 		issued = await forceRefresh(state, call);
 	} else {
 		issued = await call(false);
@@ -365,7 +367,7 @@ async function fetchFreshToken(
 		// is a token WeChat just rejected, only a forced refresh gets a new one: rationed, and harmful to
 		// the other holders, so the caller first checks the store (see prepareForcedRefresh).
 		const rejection = state.rejected.get(issued.accessToken);
-		if (rejection?.forceable && credentials.tokenEndpoint === 'stable') {
+		if (rejection?.forceable && credentials.grantEndpoint === 'stable') {
 			throw new ForcedRefreshNeeded();
 		}
 		// 40014 said "malformed", yet WeChat hands the token out: it was mangled on the way, not spent.
@@ -386,19 +388,15 @@ async function forceRefresh(
 		);
 	}
 	state.lastForcedRefreshAt = Date.now();
-	try {
-		return await call(true);
-	} catch (error) {
-		if (findWeixinError(error)?.details.errcode !== FORCED_REFRESH_REFUSED_ERRCODE) throw error;
-		// Refused: another holder forced a refresh within 30 s (or today's 20 are used up). In the first
-		// case the plain call hands out the token that refresh produced.
-		const latest = await call(false);
-		if (state.rejected.has(latest.accessToken)) throw error;
-		return latest;
-	}
+	const forced = await settle(() => call(true));
+	if (forced.ok) return forced.value;
+	if (findWeixinError(forced.error)?.details.errcode !== FORCED_REFRESH_REFUSED_ERRCODE) throw forced.error;
+	// Refused: another holder forced a refresh within 30 s (or today's 20 are used up). In the first
+	// case the plain call hands out the token that refresh produced.
+	const latest = await call(false);
+	if (state.rejected.has(latest.accessToken)) throw forced.error;
+	return latest;
 }
-
-const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
 async function requestToken(
 	credentials: WeixinCredentials,
@@ -406,9 +404,9 @@ async function requestToken(
 	forceRefresh: boolean,
 	timeout: number,
 ): Promise<IssuedToken> {
-	const { appId, appSecret, baseUrl, tokenEndpoint } = credentials;
+	const { appId, appSecret, baseUrl, grantEndpoint } = credentials;
 	const request: IHttpRequestOptions =
-		tokenEndpoint === 'classic'
+		grantEndpoint === 'classic'
 			? {
 					method: 'GET',
 					url: `${baseUrl}/cgi-bin/token`,
@@ -428,7 +426,7 @@ async function requestToken(
 					json: true,
 					timeout,
 				};
-	const endpoint = tokenEndpoint === 'classic' ? 'token' : 'stable_token';
+	const endpoint = grantEndpoint === 'classic' ? 'token' : 'stable_token';
 	const answer = await withTokenCallRetry(endpoint, async () => {
 		const body = (await httpRequest(request)) as IDataObject;
 		const errcode = Number(body?.errcode ?? 0);
@@ -454,26 +452,25 @@ async function requestToken(
  */
 async function withTokenCallRetry<T>(endpoint: string, attempt: () => Promise<T>): Promise<T> {
 	for (let retry = 0; ; retry++) {
-		try {
-			return await attempt();
-		} catch (error) {
-			const failure = describeTransportFailure(error);
-			const busy = findWeixinError(error)?.details.errcode === SYSTEM_BUSY_ERRCODE;
-			if ((failure || busy) && retry < TOKEN_CALL_RETRY_DELAYS_MS.length) {
-				await sleep(TOKEN_CALL_RETRY_DELAYS_MS[retry]);
-				continue;
-			}
-			if (!failure) throw asTokenCallError(toWeixinError(endpoint, error));
-			const attempts = retry + 1;
-			throw new WeixinError(
-				`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,
-				{
-					httpCode: failure.httpCode,
-					fromTokenCall: true,
-					hint: "The WeChat token endpoint (or the proxy in the credential's API Base URL) did not answer properly. Check that it is reachable, or raise the Timeout option.",
-				},
-			);
+		const outcome = await settle(attempt);
+		if (outcome.ok) return outcome.value;
+		const { error } = outcome;
+		const failure = describeTransportFailure(error);
+		const busy = findWeixinError(error)?.details.errcode === SYSTEM_BUSY_ERRCODE;
+		if ((failure || busy) && retry < TOKEN_CALL_RETRY_DELAYS_MS.length) {
+			await sleep(TOKEN_CALL_RETRY_DELAYS_MS[retry]);
+			continue;
 		}
+		if (!failure) throw asTokenCallError(toWeixinError(endpoint, error));
+		const attempts = retry + 1;
+		throw new WeixinError(
+			`WeChat ${endpoint}: ${failure.description}, ${attempts} attempt${attempts === 1 ? '' : 's'} made.`,
+			{
+				httpCode: failure.httpCode,
+				fromTokenCall: true,
+				hint: "The WeChat token endpoint (or the proxy in the credential's API Base URL) did not answer properly. Check that it is reachable, or raise the Timeout option.",
+			},
+		);
 	}
 }
 

@@ -4,6 +4,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { articleProperties } from '../../descriptions/article.description';
 import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
 import { fieldError, requiredText } from '../../descriptions/validation';
+import { settle } from '../../transport';
 import { checkArticlesInput, updateDraftArticle } from '../shared/articles';
 
 /** WeChat's answer to an index past the last article of the draft. */
@@ -59,15 +60,14 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const mediaId = requiredText(this, itemIndex, 'mediaId', 'Media ID');
 	const index = readIndex(this, itemIndex);
-	try {
-		return await updateDraftArticle(this, itemIndex, mediaId, index);
-	} catch (error) {
-		if (error instanceof NodeApiError && error.context.errcode === INVALID_ARGS) {
-			error.description =
-				`WeChat refused Article Index ${index}: it counts from 0, so a draft of n articles takes 0 to n − 1 (Draft → Get lists them). ${
-					error.description ?? ''
-				}`.trim();
-		}
-		throw error;
+	const updated = await settle(() => updateDraftArticle(this, itemIndex, mediaId, index));
+	if (updated.ok) return updated.value;
+	const { error } = updated;
+	if (error instanceof NodeApiError && error.context.errcode === INVALID_ARGS) {
+		error.description =
+			`WeChat refused Article Index ${index}: it counts from 0, so a draft of n articles takes 0 to n − 1 (Draft → Get lists them). ${
+				error.description ?? ''
+			}`.trim();
 	}
+	throw error;
 }

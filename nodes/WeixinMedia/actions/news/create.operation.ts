@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { articleProperties } from '../../descriptions/article.description';
 import { forOperation } from '../../descriptions/common.description';
-import { API_RETIRED_ERRCODE, hintFor } from '../../transport';
+import { API_RETIRED_ERRCODE, hintFor, settle } from '../../transport';
 import { checkArticlesInput, createArticles } from '../shared/articles';
 
 const RETIRED_HINT = hintFor(API_RETIRED_ERRCODE) ?? '';
@@ -29,23 +29,25 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	try {
-		return await createArticles(this, itemIndex, {
-			resource: 'news',
-			path: '/cgi-bin/material/add_news',
-		});
-	} catch (error) {
-		if (!(error instanceof NodeApiError) || error.context.errcode !== API_RETIRED_ERRCODE) {
-			throw error;
-		}
-		// The live service answers every call so: the way out belongs in the message itself.
-		const rest = (error.description ?? '').replace(RETIRED_HINT, '').trim();
-		const retired = new NodeOperationError(
-			this.getNode(),
-			`item ${itemIndex}: ${RETIRED_HINT} (${error.message})`,
-			{ itemIndex, description: rest === '' ? undefined : rest },
-		);
-		retired.context.errcode = API_RETIRED_ERRCODE;
-		throw retired;
+	const created = await settle(
+		async () =>
+			await createArticles(this, itemIndex, {
+				resource: 'news',
+				path: '/cgi-bin/material/add_news',
+			}),
+	);
+	if (created.ok) return created.value;
+	const { error } = created;
+	if (!(error instanceof NodeApiError) || error.context.errcode !== API_RETIRED_ERRCODE) {
+		throw error;
 	}
+	// The live service answers every call so: the way out belongs in the message itself.
+	const rest = (error.description ?? '').replace(RETIRED_HINT, '').trim();
+	const retired = new NodeOperationError(
+		this.getNode(),
+		`item ${itemIndex}: ${RETIRED_HINT} (${error.message})`,
+		{ itemIndex, description: rest === '' ? undefined : rest },
+	);
+	retired.context.errcode = API_RETIRED_ERRCODE;
+	throw retired;
 }

@@ -9,7 +9,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
 import { requiredText } from '../../descriptions/validation';
-import { cancelSignalOf, markMayHaveWritten, waitUnlessCancelled } from '../../transport';
+import { cancelSignalOf, markMayHaveWritten, settle, waitUnlessCancelled } from '../../transport';
 import { postMediaId } from '../shared/mediaFiles';
 import { getPublishStatus } from './getStatus.operation';
 
@@ -143,18 +143,11 @@ async function outputFor(
 		itemIndex,
 		DEFAULT_MAX_WAIT_SECONDS,
 	) as number;
-	let outcome: IDataObject;
-	try {
-		outcome = await waitForOutcome(
-			ctx,
-			itemIndex,
-			publishId,
-			intervalMs,
-			Math.max(1, maxWaitSeconds) * 1000,
-		);
-	} catch (error) {
-		// The post is submitted: running the item again would publish it twice.
-		throw withSubmittedNote(error, publishId);
-	}
-	return [{ json: { media_id: mediaId, ...outcome, publish_id: publishId } }];
+	const status = await settle(
+		async () =>
+			await waitForOutcome(ctx, itemIndex, publishId, intervalMs, Math.max(1, maxWaitSeconds) * 1000),
+	);
+	// The post is submitted: running the item again would publish it twice.
+	if (!status.ok) throw withSubmittedNote(status.error, publishId);
+	return [{ json: { media_id: mediaId, ...status.value, publish_id: publishId } }];
 }

@@ -7,7 +7,13 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { fieldError } from '../../descriptions/validation';
 import { prepareUpload, type UploadSource } from '../../media/source';
-import { markMayHaveWritten, weixinRequest, type RetryPolicy } from '../../transport';
+import {
+	markMayHaveWritten,
+	settle,
+	settleSync,
+	weixinRequest,
+	type RetryPolicy,
+} from '../../transport';
 import { addPermanentMaterial } from '../permanentMaterial/add.operation';
 import {
 	ImageRehosting,
@@ -128,11 +134,9 @@ function fromFields(entry: IDataObject, resource: ArticleResource): IDataObject 
 function fromJson(value: unknown): unknown[] {
 	let parsed = value;
 	if (typeof value === 'string') {
-		try {
-			parsed = JSON.parse(value);
-		} catch (error) {
-			throw new ArticleProblem(`is not valid JSON (${(error as Error).message})`);
-		}
+		const json = settleSync(() => JSON.parse(value) as unknown);
+		if (!json.ok) throw new ArticleProblem(`is not valid JSON (${(json.error as Error).message})`);
+		parsed = json.value;
 	}
 	if (Array.isArray(parsed)) return parsed;
 	if (parsed && typeof parsed === 'object') {
@@ -172,17 +176,16 @@ function checkArticle(raw: unknown, resource: ArticleResource, mode: InputMode):
 	}
 	const input = { ...(raw as IDataObject) };
 	for (const key of READ_ONLY_KEYS) delete input[key];
-	try {
-		return checkFields(input, resource, mode);
-	} catch (error) {
-		const unfamiliar = Object.keys(input).filter((key) => !FAMILIAR_KEYS.includes(key));
-		if (error instanceof ArticleProblem && unfamiliar.length > 0) {
-			error.message += ` (passed on to WeChat as given: ${unfamiliar
-				.map((key) => `\`${key}\``)
-				.join(', ')})`;
-		}
-		throw error;
+	const checked = settleSync(() => checkFields(input, resource, mode));
+	if (checked.ok) return checked.value;
+	const { error } = checked;
+	const unfamiliar = Object.keys(input).filter((key) => !FAMILIAR_KEYS.includes(key));
+	if (error instanceof ArticleProblem && unfamiliar.length > 0) {
+		error.message += ` (passed on to WeChat as given: ${unfamiliar
+			.map((key) => `\`${key}\``)
+			.join(', ')})`;
 	}
+	throw error;
 }
 
 function checkFields(input: IDataObject, resource: ArticleResource, mode: InputMode): CheckedArticle {
@@ -288,7 +291,7 @@ function readArticles(
 	const fromUi = ctx.getNodeParameter('articlesInput', itemIndex, 'fields') === 'fields';
 	const mode = fromUi ? FIELDS_MODE : JSON_MODE;
 	let number = 0;
-	try {
+	const read = settleSync(() => {
 		const raw = fromUi
 			? (
 					((ctx.getNodeParameter('articles', itemIndex, {}) as IDataObject).article ??
@@ -304,16 +307,15 @@ function readArticles(
 		if (raw.length > MAX_ARTICLES) {
 			throw new ArticleProblem(`holds ${raw.length} articles; WeChat allows at most 8 in one post`);
 		}
-		const articles = raw.map((article, index) => {
+		return raw.map((article, index) => {
 			number = index + 1;
 			return checkArticle(article, resource, mode);
 		});
-		return { articles, mode };
-	} catch (error) {
-		if (!(error instanceof ArticleProblem)) throw error;
-		const where = number === 0 ? '' : `article ${number}: `;
-		throw fieldError(ctx, itemIndex, mode.fieldLabel, `${where}${error.message}`);
-	}
+	});
+	if (read.ok) return { articles: read.value, mode };
+	if (!(read.error instanceof ArticleProblem)) throw read.error;
+	const where = number === 0 ? '' : `article ${number}: `;
+	throw fieldError(ctx, itemIndex, mode.fieldLabel, `${where}${read.error.message}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,12 +393,15 @@ async function prepareArticles(
 				ctx.getNodeParameter('unhostableImages', itemIndex, 'error') as UnhostableImages,
 		  )
 		: undefined;
-	try {
-		await images?.prepare(
-			articles.map(({ fields }) => String(fields.content ?? '')),
-			{ fetchUrls },
-		);
-	} catch (error) {
+	const prepared = await settle(
+		async () =>
+			await images?.prepare(
+				articles.map(({ fields }) => String(fields.content ?? '')),
+				{ fetchUrls },
+			),
+	);
+	if (!prepared.ok) {
+		const { error } = prepared;
 		if (!(error instanceof UnhostableImage)) throw error;
 		throw fieldError(
 			ctx,
@@ -457,7 +462,7 @@ async function uploadAndSend(
 	});
 
 	const covers = new Map<string, UploadedCover>();
-	try {
+	const sent = await settle(async () => {
 		await uploadCovers(ctx, itemIndex, coverSources, covers);
 		const body = articles.map(({ fields, coverBinary }, index) => {
 			const article = { ...fields };
@@ -466,10 +471,10 @@ async function uploadAndSend(
 			return article;
 		});
 		const answer = await weixinRequest(ctx, itemIndex, { method: 'POST', ...requestFor(body) });
-		return { body, answer, covers, images, rehostedImages };
-	} catch (error) {
-		throw withCoversNamed(error, covers);
-	}
+		return { body, answer };
+	});
+	if (!sent.ok) throw withCoversNamed(sent.error, covers);
+	return { ...sent.value, covers, images, rehostedImages };
 }
 
 /** What was uploaded on the way: covers, re-hosted and skipped images. */

@@ -10,7 +10,13 @@ import { BINARY_IMAGE_PREFIX } from '../../descriptions/article.description';
 import { fieldError } from '../../descriptions/validation';
 import { MediaRuleViolation, describeLimit, ruleFor } from '../../media';
 import { prepareUpload, prepareUploadFromBuffer, type UploadSource } from '../../media/source';
-import { ExternalFetchError, InternalHostAllowance, fetchExternalFile } from '../../transport';
+import {
+	ExternalFetchError,
+	InternalHostAllowance,
+	fetchExternalFile,
+	settle,
+	settleSync,
+} from '../../transport';
 import { uploadArticleImage } from '../articleImage/upload.operation';
 import { findImageSources } from './imgTags';
 
@@ -92,11 +98,9 @@ function decodeDataUri(uri: string): Buffer {
 		}
 		return Buffer.from(base64, 'base64');
 	}
-	try {
-		return Buffer.from(decodeURIComponent(data), 'latin1');
-	} catch {
-		throw new ImageProblem('the data: URI holds a broken %-escape');
-	}
+	const text = settleSync(() => decodeURIComponent(data));
+	if (!text.ok) throw new ImageProblem('the data: URI holds a broken %-escape');
+	return Buffer.from(text.value, 'latin1');
 }
 
 function fileNameOf(url: string): string {
@@ -123,9 +127,10 @@ async function loadExternal(
 	if (origin.kind === 'data') {
 		bytes = decodeDataUri(origin.uri);
 	} else {
-		try {
-			bytes = (await fetchExternalFile(ctx, origin.url, { maxBytes, allowedInternalHosts })).bytes;
-		} catch (error) {
+		const { url } = origin;
+		const fetched = await settle(() => fetchExternalFile(ctx, url, { maxBytes, allowedInternalHosts }));
+		if (!fetched.ok) {
+			const { error } = fetched;
 			if (!(error instanceof ExternalFetchError)) throw error;
 			throw new ImageProblem(
 				error.tooLarge
@@ -133,6 +138,7 @@ async function loadExternal(
 					: `could not be fetched: ${error.message}`,
 			);
 		}
+		bytes = fetched.value.bytes;
 		fileName = fileNameOf(origin.url);
 	}
 	return prepareUploadFromBuffer(bytes, fileName, 'articleImage', 'image', label);
@@ -216,11 +222,9 @@ export class ImageRehosting {
 
 	private allowedInternalHosts(): InternalHostAllowance {
 		const list = this.ctx.getNodeParameter('allowedInternalHosts', this.itemIndex, '') as unknown;
-		try {
-			return new InternalHostAllowance(typeof list === 'string' ? list : '');
-		} catch (error) {
-			throw fieldError(this.ctx, this.itemIndex, 'Allowed Internal Hosts', (error as Error).message);
-		}
+		const allowance = settleSync(() => new InternalHostAllowance(typeof list === 'string' ? list : ''));
+		if (allowance.ok) return allowance.value;
+		throw fieldError(this.ctx, this.itemIndex, 'Allowed Internal Hosts', (allowance.error as Error).message);
 	}
 
 	private async load(
@@ -230,7 +234,7 @@ export class ImageRehosting {
 		allowance: InternalHostAllowance,
 	): Promise<PlannedImage> {
 		let source = describeSource(src, origin);
-		try {
+		const loaded = await settle(async (): Promise<PlannedImage> => {
 			if (origin.kind === 'unsupported') throw new ImageProblem(origin.reason);
 			const upload =
 				origin.kind === 'binary'
@@ -238,18 +242,19 @@ export class ImageRehosting {
 					: await loadExternal(this.ctx, origin, source, allowance);
 			source = describeSource(src, origin, upload.size);
 			return { source, upload };
-		} catch (error) {
-			const expected =
-				error instanceof ImageProblem ||
-				error instanceof MediaRuleViolation ||
-				error instanceof NodeOperationError;
-			if (!expected) throw error;
-			// A binary property's own error already names the item and the property.
-			if (this.whenUnhostable === 'error' && origin.kind === 'binary') throw error;
-			const reason = (error as Error).message;
-			if (this.whenUnhostable === 'error') throw new UnhostableImage(source, articleNumber, reason);
-			return { source, reason };
-		}
+		});
+		if (loaded.ok) return loaded.value;
+		const { error } = loaded;
+		const expected =
+			error instanceof ImageProblem ||
+			error instanceof MediaRuleViolation ||
+			error instanceof NodeOperationError;
+		if (!expected) throw error;
+		// A binary property's own error already names the item and the property.
+		if (this.whenUnhostable === 'error' && origin.kind === 'binary') throw error;
+		const reason = (error as Error).message;
+		if (this.whenUnhostable === 'error') throw new UnhostableImage(source, articleNumber, reason);
+		return { source, reason };
 	}
 
 	/** Uploads every image that passed, each once; returns what was re-hosted. */

@@ -7,6 +7,7 @@ import { parseBinaryPropertyNames, prepareUpload, type UploadSource } from '../.
 import {
 	downloadFromUrl,
 	markMayHaveWritten,
+	settle,
 	weixinDownload,
 	weixinRequest,
 	type RetryPolicy,
@@ -59,16 +60,15 @@ export async function uploadEachFile(
 	const sources = await prepareEachFile(ctx, itemIndex, store, type);
 	const results: INodeExecutionData[] = [];
 	for (const source of sources) {
-		try {
-			const json = await send(source);
-			results.push({
-				json: { ...json, file_name: source.fileName, binary_property: source.binaryPropertyName },
-			});
-		} catch (error) {
+		const sent = await settle(() => send(source));
+		if (!sent.ok) {
 			// Temporary media and article images may be sent again; permanent material would be doubled.
-			if (store === 'permanent' && results.length > 0) markMayHaveWritten(error);
-			throw withFilesAlreadySent(error, results);
+			if (store === 'permanent' && results.length > 0) markMayHaveWritten(sent.error);
+			throw withFilesAlreadySent(sent.error, results);
 		}
+		results.push({
+			json: { ...sent.value, file_name: source.fileName, binary_property: source.binaryPropertyName },
+		});
 	}
 	return results;
 }

@@ -18,6 +18,7 @@ import {
 	toOggSpeex,
 	type DecodedSpeex,
 } from '../../media/speex';
+import { settleSync } from '../../transport';
 import { downloadByMediaId, fileItem, queryByMediaId } from '../shared/mediaFiles';
 
 type OutputFormat = 'wav' | 'oggSpeex' | 'original';
@@ -99,10 +100,9 @@ export async function execute(
 	}
 
 	const original = await bytesOf(this, answer.binary);
-	let decoded: DecodedSpeex;
-	try {
-		decoded = decodeSpeex(original);
-	} catch (error) {
+	const decoding = settleSync(() => decodeSpeex(original));
+	if (!decoding.ok) {
+		const { error } = decoding;
 		if (!(error instanceof SpeexDecodeError)) throw error;
 		const message = `the HD voice ${mediaId} is not Speex wideband this node can decode (${error.message})`;
 		if (
@@ -123,6 +123,7 @@ export async function execute(
 				'Turn on “Return Original If Decoding Fails” to get the bytes WeChat sent, or set Output Format to Original.',
 		});
 	}
+	const decoded = decoding.value;
 
 	const json = {
 		media_id: mediaId,

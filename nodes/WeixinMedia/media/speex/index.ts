@@ -2,7 +2,9 @@
  * HD voice from the JS-SDK (`media/get/jssdk`): Speex wideband as raw frames or in Ogg,
  * decoded to 16 kHz PCM, written as WAV, or wrapped in a standard Ogg Speex stream.
  */
-import { BitReader, SpeexFormatError } from './bitReader';
+import { settleSync } from '../../transport/outcome';
+
+import { BitReader } from './bitReader';
 import { WIDEBAND_FRAME_SAMPLES, WidebandDecoder, frameBits } from './decoder';
 import { isOgg, readOggPackets, writeOggPage } from './ogg';
 import type { OggPacket } from './ogg';
@@ -30,6 +32,13 @@ export class SpeexDecodeError extends Error {
 	}
 }
 
+/** Runs one decoding step; whatever breaks in it is reported as a SpeexDecodeError naming `frame`. */
+function inFrame<T>(frame: number, step: () => T): T {
+	const outcome = settleSync(step);
+	if (!outcome.ok) throw new SpeexDecodeError(frame, (outcome.error as Error).message);
+	return outcome.value;
+}
+
 function toInt16(source: Float64Array, length: number, target: Int16Array, at: number): void {
 	for (let i = 0; i < length; i++) {
 		const v = Math.floor(0.5 + source[i]);
@@ -42,12 +51,8 @@ function splitRawFrames(bytes: Uint8Array): Uint8Array[] {
 	const frames: Uint8Array[] = [];
 	let at = 0;
 	while (at < bytes.length) {
-		let size: number;
-		try {
-			size = Math.ceil(frameBits(bytes, at) / 8);
-		} catch (error) {
-			throw new SpeexDecodeError(frames.length, (error as Error).message);
-		}
+		const start = at;
+		const size = Math.ceil(inFrame(frames.length, () => frameBits(bytes, start)) / 8);
 		if (at + size > bytes.length) {
 			throw new SpeexDecodeError(
 				frames.length,
@@ -66,12 +71,8 @@ function decodeRaw(bytes: Uint8Array): DecodedSpeex {
 	const frame = new Float64Array(WIDEBAND_FRAME_SAMPLES);
 	const samples = new Int16Array(frames.length * WIDEBAND_FRAME_SAMPLES);
 	frames.forEach((data, index) => {
-		try {
-			if (!decoder.decodeFrame(new BitReader(data), frame, 0)) {
-				throw new SpeexFormatError('the frame holds only a terminator');
-			}
-		} catch (error) {
-			throw new SpeexDecodeError(index, (error as Error).message);
+		if (!inFrame(index, () => decoder.decodeFrame(new BitReader(data), frame, 0))) {
+			throw new SpeexDecodeError(index, 'the frame holds only a terminator');
 		}
 		toInt16(frame, WIDEBAND_FRAME_SAMPLES, samples, index * WIDEBAND_FRAME_SAMPLES);
 	});
@@ -109,12 +110,7 @@ function readSpeexHeader(packet: Uint8Array | undefined): SpeexHeader {
 }
 
 function decodeOgg(bytes: Uint8Array): DecodedSpeex {
-	let packets;
-	try {
-		packets = readOggPackets(bytes);
-	} catch (error) {
-		throw new SpeexDecodeError(0, (error as Error).message);
-	}
+	const packets = inFrame(0, () => readOggPackets(bytes));
 	const header = readSpeexHeader(packets[0]?.data);
 	if (header.mode !== 1) {
 		throw new SpeexDecodeError(
@@ -141,11 +137,7 @@ function decodeOgg(bytes: Uint8Array): DecodedSpeex {
 		const bits = new BitReader(packet.data);
 		const { skipStart, keepInPacket } = trims[index];
 		for (let n = 0; n < header.framesPerPacket; n++) {
-			try {
-				if (!decoder.decodeFrame(bits, frame, 0)) break;
-			} catch (error) {
-				throw new SpeexDecodeError(frames, (error as Error).message);
-			}
+			if (!inFrame(frames, () => decoder.decodeFrame(bits, frame, 0))) break;
 			frames++;
 			let from = n === 0 ? Math.min(skipStart, WIDEBAND_FRAME_SAMPLES) : 0;
 			let to = WIDEBAND_FRAME_SAMPLES;
