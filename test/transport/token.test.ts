@@ -48,6 +48,18 @@ describe('access token: fetched once, shared, refreshed once', () => {
 		expect(env.sandbox.tokenCalls()).toBe(1);
 	});
 
+	it('lets one of 40 items starting at once go through the credential store; the others wait for its token', async () => {
+		env.sandbox.setLatency(50);
+		const store = createCredentialStore(env.credentials());
+		const result = await runNode({ ...uploadImages(40, 40), credentials: store });
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(40);
+		expect(env.sandbox.tokenCalls()).toBe(1);
+		// Without the wait, every item read the credential, refreshed it and saved it again.
+		expect(store.updates).toBe(1);
+		expect(uploadCalls().filter((entry) => entry.status === 200 && !entry.errcode)).toHaveLength(40);
+	});
+
 	it.each([40001, 40014, 42001])(
 		'refreshes once and retries once when an upload answers %i, rebuilding the multipart body',
 		async (errcode) => {

@@ -122,7 +122,7 @@ export function needsWholeFile(store: MediaStore, type: MediaType): boolean {
 	return ruleFor(store, type).maxDurationSeconds !== undefined;
 }
 
-function checkSize(rule: MediaRule, size: number, what: string): void {
+function checkSize(rule: MediaRule, size: number, what: () => string): void {
 	const fits = rule.bound === 'atMost' ? size <= rule.maxBytes : size < rule.maxBytes;
 	if (fits) return;
 	let actual = humanSize(size);
@@ -134,14 +134,15 @@ function checkSize(rule: MediaRule, size: number, what: string): void {
 	}
 	throw new MediaRuleViolation(
 		'size',
-		`the file is ${actual}; WeChat allows ${boundWords(rule)} ${limit} for ${withArticle(what)}`,
+		`the file is ${actual}; WeChat allows ${boundWords(rule)} ${limit} for ${withArticle(what())}`,
 		limit,
 		actual,
 	);
 }
 
-function checkFormat(rule: MediaRule, head: Buffer, what: string): MediaFormat {
+function checkFormat(rule: MediaRule, head: Buffer, what: () => string): MediaFormat {
 	const format = sniffFormat(head);
+	if (format !== undefined && rule.formats.includes(format)) return format;
 	const expected = listFormats(rule.formats);
 	if (format === undefined) {
 		const start =
@@ -151,20 +152,17 @@ function checkFormat(rule: MediaRule, head: Buffer, what: string): MediaFormat {
 		throw new MediaRuleViolation(
 			'unknownFormat',
 			`the bytes are not a format WeChat accepts (they start with ${start}); ` +
-				`expected ${expected} for ${withArticle(what)}`,
+				`expected ${expected} for ${withArticle(what())}`,
 			expected,
 			start,
 		);
 	}
-	if (!rule.formats.includes(format)) {
-		throw new MediaRuleViolation(
-			'format',
-			`the file is ${withArticle(FORMATS[format].label)}; ${withArticle(what)} must be ${expected}`,
-			expected,
-			format,
-		);
-	}
-	return format;
+	throw new MediaRuleViolation(
+		'format',
+		`the file is ${withArticle(FORMATS[format].label)}; ${withArticle(what())} must be ${expected}`,
+		expected,
+		format,
+	);
 }
 
 /**
@@ -186,7 +184,8 @@ function clearlyLonger(seconds: number, limit: number): boolean {
 export function checkMedia(candidate: MediaCandidate): CheckedMedia {
 	const { store, type, size, whole } = candidate;
 	const rule = ruleFor(store, type);
-	const what = subject(store, type);
+	// Only an error names the kind of file; working it out compares rules, so not for every file sent.
+	const what = () => subject(store, type);
 	if (size === 0 || whole?.length === 0) {
 		throw new MediaRuleViolation('empty', 'the file is empty', undefined, '0 bytes');
 	}

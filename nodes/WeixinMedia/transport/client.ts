@@ -27,6 +27,7 @@ import {
 	prepareForcedRefresh,
 	settleRejectedToken,
 	tokenInUse,
+	whenTokenInUse,
 	withTokenCallTimeout,
 	type WeixinCredentials,
 } from './token';
@@ -165,33 +166,50 @@ async function callWeixin<T>(
 	throw toNodeError(ctx.getNode(), toWeixinError(endpoint, called.error), itemIndex);
 }
 
+/** Per run, the request that is going through n8n's credential store while no token is in use. */
+const authenticating = new WeakMap<WeixinCredentials, Promise<unknown>>();
+
 /**
  * While this process holds a usable token, it is sent directly; otherwise n8n authenticates the
  * request from its credential store (reading the token another worker saved, or refreshing it), and
  * the token it used becomes the one in use. This keeps n8n's database out of every single request.
+ * Only one request of a run takes that path at a time: the others wait until its token is in use
+ * (or it failed) instead of each decrypting, refreshing and saving the credential again, which cost
+ * more than the uploads themselves when 200 items started at once.
  */
 async function send(
 	ctx: JsonCallContext,
 	credentials: WeixinCredentials,
 	options: IHttpRequestOptions,
 ): Promise<IN8nHttpFullResponse> {
-	const token = tokenInUse(credentials);
 	// n8n adds it on the credential path itself; the direct path needs it too, so a stop ends the request.
 	options.abortSignal = cancelSignalOf(ctx);
-	if (token !== undefined) {
-		// in place: the caller reads back which token the request carried
-		options.qs ??= {};
-		options.qs.access_token = token;
-		return (await ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
+	for (;;) {
+		const token = tokenInUse(credentials);
+		if (token !== undefined) {
+			// in place: the caller reads back which token the request carried
+			options.qs ??= {};
+			options.qs.access_token = token;
+			return (await ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
+		}
+		const pending = authenticating.get(credentials);
+		if (pending === undefined) break;
+		await whenTokenInUse(pending);
 	}
 	// a token call made on the way takes this run's Timeout option
-	return await withTokenCallTimeout(timeoutFor(ctx), async () => {
+	const request = withTokenCallTimeout(timeoutFor(ctx), async () => {
 		return (await ctx.helpers.httpRequestWithAuthentication.call(
 			ctx,
 			CREDENTIAL_TYPE,
 			options,
 		)) as IN8nHttpFullResponse;
 	});
+	authenticating.set(credentials, request);
+	try {
+		return await request;
+	} finally {
+		if (authenticating.get(credentials) === request) authenticating.delete(credentials);
+	}
 }
 
 function checkErrcode(endpoint: string, body: IDataObject): IDataObject {

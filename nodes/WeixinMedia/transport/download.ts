@@ -174,7 +174,8 @@ export async function classifyDownload(
 		first.push(next.value);
 		peeked += next.value.length;
 	}
-	const head = Buffer.concat(first);
+	// Usually one chunk (up to 64 KB): viewed, not copied, on every download.
+	const head = first.length === 1 ? first[0] : Buffer.concat(first);
 	const contentType = header(headers, 'content-type').toLowerCase();
 	const declaredText = /json|^text\//.test(contentType);
 	let leading = first;

@@ -219,6 +219,7 @@ export function storedTokenIfUsable(credentials: WeixinCredentials): string | un
 	if (!accessToken || accessTokenExpiresAt === undefined) return undefined;
 	if (!isUsable(state, accessToken, accessTokenExpiresAt)) return undefined;
 	state.inUse = { accessToken, accessTokenExpiresAt };
+	wakeTokenWaiters();
 	return accessToken;
 }
 
@@ -498,6 +499,33 @@ export function tokenMemorySize(): { accounts: number; rejectedTokens: number } 
 	for (const state of states.values()) rejectedTokens += state.rejected.size;
 	return { accounts: states.size, rejectedTokens };
 }
+
+/** Requests waiting for a token to be put in use (see whenTokenInUse); woken whenever one is. */
+const tokenWaiters = new Set<() => void>();
+
+function wakeTokenWaiters(): void {
+	for (const wake of tokenWaiters) wake();
+	tokenWaiters.clear();
+}
+
+/**
+ * Resolves when a token is next put in use by this process (for any account: the caller checks
+ * tokenInUse again), or when `until` settles, whichever comes first.
+ */
+export async function whenTokenInUse(until: Promise<unknown>): Promise<void> {
+	let wake: () => void = () => undefined;
+	const woken = new Promise<void>((resolve) => {
+		wake = resolve;
+		tokenWaiters.add(resolve);
+	});
+	try {
+		await Promise.race([woken, until.then(noop, noop)]);
+	} finally {
+		tokenWaiters.delete(wake);
+	}
+}
+
+const noop = () => undefined;
 
 /** For tests: forget every token this process holds. */
 export function forgetAllTokens(): void {
