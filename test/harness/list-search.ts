@@ -4,20 +4,19 @@
  * and the saved credential, through the same credentials helper as a run.
  */
 import { ExecutionLifecycleHooks, LoadOptionsContext } from 'n8n-core';
-import { UnexpectedError, Workflow } from 'n8n-workflow';
+import { UnexpectedError } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	INode,
 	INodeListSearchResult,
 	INodeParameters,
 	INodeTypes,
-	IWorkflowBase,
 } from 'n8n-workflow';
 
 import { WeixinOfficialAccountApi } from '../../credentials/WeixinOfficialAccountApi.credentials';
 import { WeixinMedia } from '../../nodes/WeixinMedia/WeixinMedia.node';
 import { HarnessCredentialsHelper, toCredentialStore, type CredentialStore } from './credentials';
-import { createAdditionalData } from './run-node';
+import { createAdditionalData, singleNodeWorkflow } from './run-node';
 
 export interface ListSearchOptions {
 	/** The name under `methods.listSearch`, as a mode's `searchListMethod` gives it. */
@@ -56,27 +55,12 @@ export async function searchList(options: ListSearchOptions): Promise<INodeListS
 		parameters: structuredClone(options.parameters),
 		credentials: { [credentialType.name]: CREDENTIAL_DETAILS },
 	};
-	const workflowData: IWorkflowBase = {
-		id: 'weixin-media-list-search',
-		name: 'Weixin Media list search',
-		active: false,
-		isArchived: false,
-		nodes: [node],
-		connections: {},
-		settings: { executionOrder: 'v1' },
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		activeVersionId: null,
-	};
-	const workflow = new Workflow({
-		id: workflowData.id,
-		name: workflowData.name,
-		nodes: workflowData.nodes,
-		connections: {},
-		active: false,
+	const { workflowData, workflow } = singleNodeWorkflow(
+		'weixin-media-list-search',
+		'Weixin Media list search',
+		node,
 		nodeTypes,
-		settings: workflowData.settings,
-	});
+	);
 	const searchId = `list-search-${++searchCount}`;
 	const additionalData = createAdditionalData(
 		searchId,

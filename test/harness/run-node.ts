@@ -177,6 +177,37 @@ function highestVersion(nodeType: INodeType): number {
 }
 
 /** Creates a `runNode` for one node type and the credential types it may use. */
+/** A workflow of one node, as n8n builds one for a run (also used for the editor's list methods). */
+export function singleNodeWorkflow(
+	id: string,
+	name: string,
+	node: INode,
+	nodeTypes: INodeTypes,
+): { workflowData: IWorkflowBase; workflow: Workflow } {
+	const workflowData: IWorkflowBase = {
+		id,
+		name,
+		active: false,
+		isArchived: false,
+		nodes: [node],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		activeVersionId: null,
+	};
+	const workflow = new Workflow({
+		id,
+		name,
+		nodes: workflowData.nodes,
+		connections: {},
+		active: false,
+		nodeTypes,
+		settings: workflowData.settings,
+	});
+	return { workflowData, workflow };
+}
+
 export function createNodeRunner({ node: nodeType, credentialTypes }: NodeUnderTest): NodeRunner {
 	const nodeTypeName = `${PACKAGE_NAME}.${nodeType.description.name}`;
 	const getNodeType = (name: string) => {
@@ -221,27 +252,7 @@ export function createNodeRunner({ node: nodeType, credentialTypes }: NodeUnderT
 					}
 				: {}),
 		};
-		const workflowData: IWorkflowBase = {
-			id: WORKFLOW_ID,
-			name: 'Weixin Media harness',
-			active: false,
-			isArchived: false,
-			nodes: [node],
-			connections: {},
-			settings: { executionOrder: 'v1' },
-			createdAt: new Date(),
-			updatedAt: new Date(),
-			activeVersionId: null,
-		};
-		const workflow = new Workflow({
-			id: workflowData.id,
-			name: workflowData.name,
-			nodes: workflowData.nodes,
-			connections: workflowData.connections,
-			active: false,
-			nodeTypes,
-			settings: workflowData.settings,
-		});
+		const { workflowData, workflow } = singleNodeWorkflow(WORKFLOW_ID, 'Weixin Media harness', node, nodeTypes);
 
 		const capture = startLogCapture();
 		try {
