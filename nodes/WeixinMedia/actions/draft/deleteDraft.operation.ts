@@ -1,7 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
-import { requiredText } from '../../descriptions/validation';
 import { postMediaId } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('draft', 'deleteDraft', [
@@ -14,10 +13,7 @@ export const description: INodeProperties[] = forOperation('draft', 'deleteDraft
 	},
 ]);
 
-/** Checks the item's Media ID; nothing is sent. */
-export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
-	requiredText(this, itemIndex, 'mediaId', 'Media ID');
-}
+export { validateMediaId as validate } from '../shared/mediaFiles';
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Delete_draft.html */
 export async function execute(

@@ -2,7 +2,6 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
 import { materialTypeProperty } from '../../descriptions/media.description';
-import { requiredText } from '../../descriptions/validation';
 import { postMediaId } from '../shared/mediaFiles';
 
 export const description: INodeProperties[] = forOperation('permanentMaterial', 'deleteMaterial', [
@@ -14,10 +13,7 @@ export const description: INodeProperties[] = forOperation('permanentMaterial', 
 	),
 ]);
 
-/** Checks the item's Media ID; nothing is sent. */
-export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
-	requiredText(this, itemIndex, 'mediaId', 'Media ID');
-}
+export { validateMediaId as validate } from '../shared/mediaFiles';
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Deleting_Permanent_Assets.html */
 export async function execute(

@@ -8,7 +8,6 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { forOperation, mediaIdLocator } from '../../descriptions/common.description';
-import { requiredText } from '../../descriptions/validation';
 import { cancelSignalOf, markMayHaveWritten, settle, waitUnlessCancelled } from '../../transport';
 import { postMediaId } from '../shared/mediaFiles';
 import { getPublishStatus } from './getStatus.operation';
@@ -88,10 +87,7 @@ function withSubmittedNote(error: unknown, publishId: string): unknown {
 	return error;
 }
 
-/** Checks the item's Media ID; nothing is sent. */
-export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
-	requiredText(this, itemIndex, 'mediaId', 'Media ID');
-}
+export { validateMediaId as validate } from '../shared/mediaFiles';
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Publish/Publish.html */
 export async function execute(

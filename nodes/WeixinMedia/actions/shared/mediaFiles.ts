@@ -175,3 +175,8 @@ export async function videoItem(
 	}
 	return fileItem(json, await downloadFromUrl(ctx, itemIndex, url, target), target);
 }
+
+/** The write-check of operations that send one Media ID (deletes, Submit): it is there; nothing is sent. */
+export async function validateMediaId(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+	requiredText(this, itemIndex, 'mediaId', 'Media ID');
+}
