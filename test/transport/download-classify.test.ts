@@ -54,3 +54,76 @@ describe('classifyDownload', () => {
 		expect((await drain(result.body)).length).toBe(9006);
 	});
 });
+
+/** A body that sends `chunks` with `gapMs` between them, then stays open and silent unless `end`. */
+function slowBody(chunks: Buffer[], gapMs: number, end: boolean): Readable {
+	const stream = new Readable({ read() {} });
+	chunks.forEach((chunk, index) => setTimeout(() => stream.push(chunk), gapMs * index));
+	if (end) setTimeout(() => stream.push(null), gapMs * chunks.length);
+	return stream;
+}
+
+/** A JPEG in `count` chunks of 10,000 bytes: the first is more than the 8 KB the format is told by. */
+const jpegChunks = (count: number) =>
+	Array.from({ length: count }, (_, index) =>
+		index === 0
+			? Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(9996, 1)])
+			: Buffer.alloc(10_000, index),
+	);
+
+describe('classifyDownload: quiet connections and stops', () => {
+	const response = (body: Readable): IN8nHttpFullResponse => ({
+		body,
+		headers: { 'content-type': 'image/jpeg' },
+		statusCode: 200,
+		statusMessage: 'OK',
+	});
+
+	it('waits the idle timeout per chunk, not per body: 6 chunks 100 ms apart pass a 300 ms timeout', async () => {
+		const started = Date.now();
+		const result = await classifyDownload(response(slowBody(jpegChunks(6), 100, true)), 300);
+		if (result.kind !== 'file') throw new Error('expected a file');
+		expect((await drain(result.body)).length).toBe(60_000);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+	});
+
+	it('fails a body that goes quiet mid-file after the idle timeout and closes it', async () => {
+		const body = slowBody(jpegChunks(2), 10, false);
+		const result = await classifyDownload(response(body), 200);
+		if (result.kind !== 'file') throw new Error('expected a file');
+		const started = Date.now();
+		await expect(drain(result.body)).rejects.toThrow('the download stalled: no data for 200 ms');
+		expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+		expect(body.destroyed).toBe(true);
+	});
+
+	it('fails a body that is silent before its first byte', async () => {
+		const body = slowBody([], 10, false);
+		await expect(classifyDownload(response(body), 150)).rejects.toThrow('the download stalled');
+		expect(body.destroyed).toBe(true);
+	});
+
+	it('ends a body mid-file when the execution is stopped, and closes it', async () => {
+		const body = slowBody(jpegChunks(2), 10, false);
+		const stop = new AbortController();
+		const result = await classifyDownload(response(body), 60_000, stop.signal);
+		if (result.kind !== 'file') throw new Error('expected a file');
+		setTimeout(() => stop.abort(), 50);
+		const started = Date.now();
+		await expect(drain(result.body)).rejects.toThrow('The execution was stopped');
+		expect(Date.now() - started).toBeLessThan(1000);
+		expect(body.destroyed).toBe(true);
+	});
+
+	it('stops watching a body the consumer gave up on: the connection is closed', async () => {
+		const body = slowBody(jpegChunks(3), 10, false);
+		const result = await classifyDownload(response(body), 60_000);
+		if (result.kind !== 'file') throw new Error('expected a file');
+		for await (const chunk of result.body) {
+			expect((chunk as Buffer).length).toBe(10_000);
+			break;
+		}
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(body.destroyed).toBe(true);
+	});
+});

@@ -37,34 +37,120 @@ function header(headers: Headers, name: string): string {
 	return Array.isArray(value) ? value.join(', ') : (value ?? '');
 }
 
+/** Why a body's idle watch ends; made once, so closing a body costs no new error and stack. */
+const BODY_CLOSED = new Error('the body was closed');
+
 /**
- * Yields the body's chunks, failing when the connection goes quiet for `idleTimeoutMs` or breaks off
- * (a truncated file must never be stored as if whole).
+ * A response body read chunk by chunk, failing when no chunk arrives for `idleTimeoutMs` while one is
+ * awaited, when it breaks off, or when the execution is stopped. One idle watch per body sleeps until a
+ * wait could have gone on too long: a timer, signal and promise per chunk cost more CPU than the
+ * download itself at 200 files.
+ */
+class WatchedBody {
+	private readonly iterator: AsyncIterator<Buffer>;
+	/** When the pending read began; undefined while the consumer has the last chunk. */
+	private waitingSince: number | undefined;
+	private failure: Error | undefined;
+	private readonly closed = new AbortController();
+	private readonly onStop = () => this.fail(new ExecutionCancelled());
+
+	constructor(
+		private readonly stream: Readable,
+		private readonly idleTimeoutMs: number,
+		private readonly signal?: AbortSignal,
+	) {
+		this.iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+		signal?.addEventListener('abort', this.onStop, { once: true });
+		void this.watchIdle();
+	}
+
+	private async watchIdle(): Promise<void> {
+		let delay = this.idleTimeoutMs;
+		for (;;) {
+			const slept = await settle(async () => await sleep(delay, this.closed.signal));
+			if (!slept.ok) return;
+			const waited = this.waitingSince === undefined ? 0 : Date.now() - this.waitingSince;
+			if (waited >= this.idleTimeoutMs) {
+				this.fail(new InterruptedTransfer(`the download stalled: no data for ${this.idleTimeoutMs} ms`));
+				return;
+			}
+			delay = this.idleTimeoutMs - waited;
+		}
+	}
+
+	/** Destroying the stream ends a pending read with `error` and closes the connection. */
+	private fail(error: Error): void {
+		this.failure ??= error;
+		this.stream.destroy(error);
+	}
+
+	async next(): Promise<IteratorResult<Buffer>> {
+		if (this.signal?.aborted) this.fail(new ExecutionCancelled());
+		this.waitingSince = Date.now();
+		const arrival = await settle(async () => await this.iterator.next());
+		this.waitingSince = undefined;
+		if (arrival.ok && !arrival.value.done) return arrival.value;
+		this.close();
+		if (arrival.ok) return arrival.value;
+		const error = this.failure ?? arrival.error;
+		if (error instanceof ExecutionCancelled || error instanceof InterruptedTransfer) throw error;
+		throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
+	}
+
+	/** Stops watching (the body ended, failed, or is no longer wanted). */
+	close(): void {
+		if (!this.closed.signal.aborted) this.closed.abort(BODY_CLOSED);
+		this.signal?.removeEventListener('abort', this.onStop);
+	}
+
+	/** Gives the body up: closes the connection rather than leaving the rest to arrive. */
+	abandon(): void {
+		this.close();
+		this.stream.destroy();
+	}
+}
+
+/**
+ * The file part of an answer as a stream for n8n's binary store, failing when the connection goes
+ * quiet or breaks off (a truncated file must never be stored as if whole). A consumer that gives up
+ * (the store failed) closes the connection at once.
  *
  * The count is not compared with Content-Length at the end: Node's HTTP client already fails a body
  * that closes before its Content-Length, and when a proxy or CDN compressed the answer, axios decodes
  * it and drops Content-Encoding while Content-Length stays the compressed size (the decoder itself
  * fails a compressed body cut short). Content-Length only explains how much of a broken file came.
  */
-async function* guardedChunks(
-	iterator: AsyncIterator<Buffer>,
-	first: Buffer[],
-	expectedBytes: number | undefined,
-	idleTimeoutMs: number,
-	progress: { bytes: number },
-	signal?: AbortSignal,
-): AsyncGenerator<Buffer> {
-	for (const chunk of first) {
-		progress.bytes += chunk.length;
-		yield chunk;
+class FileBody extends Readable {
+	constructor(
+		private readonly body: WatchedBody,
+		private readonly leading: Buffer[],
+		private readonly expectedBytes: number | undefined,
+		readonly progress: { bytes: number },
+	) {
+		super();
 	}
-	for (;;) {
-		const arrival = await settle(() => nextWithin(iterator, idleTimeoutMs, signal));
-		if (!arrival.ok) throw explainBreak(arrival.error, progress.bytes, expectedBytes);
-		const next = arrival.value;
-		if (next.done) break;
-		progress.bytes += next.value.length;
-		yield next.value;
+
+	override _read(): void {
+		const chunk = this.leading.shift();
+		if (chunk !== undefined) {
+			this.deliver(chunk);
+			return;
+		}
+		this.body.next().then(
+			(next) => (next.done ? this.push(null) : this.deliver(next.value)),
+			(error: unknown) =>
+				this.destroy(explainBreak(error, this.progress.bytes, this.expectedBytes) as Error),
+		);
+	}
+
+	private deliver(chunk: Buffer): void {
+		this.progress.bytes += chunk.length;
+		this.push(chunk);
+	}
+
+	override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+		this.body.abandon();
+		callback(error);
 	}
 }
 
@@ -80,49 +166,16 @@ function explainBreak(error: unknown, received: number, expectedBytes: number | 
 	);
 }
 
-async function nextWithin(
-	iterator: AsyncIterator<Buffer>,
-	timeoutMs: number,
-	signal?: AbortSignal,
-): Promise<IteratorResult<Buffer>> {
-	// Ends the idle wait once the chunk is in; the execution's stop ends it too.
-	const chunkArrived = new AbortController();
-	const waitSignal = signal ? AbortSignal.any([chunkArrived.signal, signal]) : chunkArrived.signal;
-	const silence = sleep(timeoutMs, waitSignal).then(
-		() => {
-			throw new InterruptedTransfer(`the download stalled: no data for ${timeoutMs} ms`);
-		},
-		async () => {
-			if (signal?.aborted) throw new ExecutionCancelled();
-			// the chunk won the race: this wait never settles
-			return await new Promise<never>(() => {});
-		},
-	);
-	const next = await settle(async () => await Promise.race([iterator.next(), silence]));
-	chunkArrived.abort();
-	if (next.ok) return next.value;
-	const { error } = next;
-	if (error instanceof ExecutionCancelled) {
-		// Closes the connection rather than leaving the rest of the file to arrive.
-		void iterator.return?.().catch(() => {});
-		throw error;
-	}
-	if (error instanceof InterruptedTransfer) throw error;
-	throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
-}
-
 /** Reads on until the body ends or passes `limit` bytes; `ended` says which. */
 async function readUpTo(
-	iterator: AsyncIterator<Buffer>,
+	body: WatchedBody,
 	first: Buffer[],
 	limit: number,
-	timeoutMs: number,
-	signal?: AbortSignal,
 ): Promise<{ chunks: Buffer[]; ended: boolean }> {
 	const chunks = [...first];
 	let size = chunks.reduce((total, chunk) => total + chunk.length, 0);
 	while (size <= limit) {
-		const next = await nextWithin(iterator, timeoutMs, signal);
+		const next = await body.next();
 		if (next.done) return { chunks, ended: true };
 		chunks.push(next.value);
 		size += next.value.length;
@@ -160,14 +213,21 @@ export async function classifyDownload(
 	signal?: AbortSignal,
 ): Promise<ClassifiedAnswer> {
 	const headers = response.headers as Headers;
-	const stream = response.body as Readable;
-	const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+	const body = new WatchedBody(response.body as Readable, idleTimeoutMs, signal);
+	const classified = await settle(async () => await classifyBody(body, headers));
+	// a JSON answer was read to its end; a failure leaves nothing worth reading
+	if (!classified.ok || classified.value.kind === 'json') body.abandon();
+	if (!classified.ok) throw classified.error;
+	return classified.value;
+}
+
+async function classifyBody(body: WatchedBody, headers: Headers): Promise<ClassifiedAnswer> {
 	const lengthHeader = header(headers, 'content-length');
 	const expectedBytes = lengthHeader === '' ? undefined : Number(lengthHeader);
 	const first: Buffer[] = [];
 	let peeked = 0;
 	while (peeked < SNIFF_BYTES) {
-		const arrival = await settle(() => nextWithin(iterator, idleTimeoutMs, signal));
+		const arrival = await settle(async () => await body.next());
 		if (!arrival.ok) throw explainBreak(arrival.error, peeked, expectedBytes);
 		const next = arrival.value;
 		if (next.done) break;
@@ -180,7 +240,7 @@ export async function classifyDownload(
 	const declaredText = /json|^text\//.test(contentType);
 	let leading = first;
 	if (sniffFormat(head) === undefined && (declaredText || looksLikeJson(head))) {
-		const read = await readUpTo(iterator, first, MAX_JSON_ANSWER_BYTES, idleTimeoutMs, signal);
+		const read = await readUpTo(body, first, MAX_JSON_ANSWER_BYTES);
 		const json = read.ended ? parseJsonObject(Buffer.concat(read.chunks)) : undefined;
 		if (json) return { kind: 'json', json };
 		if (declaredText) {
@@ -194,10 +254,8 @@ export async function classifyDownload(
 		// Declared binary and not JSON: a file of a format the node does not know.
 		leading = read.chunks;
 	}
-	const progress = { bytes: 0 };
-	const chunks = guardedChunks(iterator, leading, expectedBytes, idleTimeoutMs, progress, signal);
-	const body = Readable.from(chunks, { objectMode: false });
-	return { kind: 'file', head, body, headers, progress };
+	const file = new FileBody(body, leading, expectedBytes, { bytes: 0 });
+	return { kind: 'file', head, body: file, headers, progress: file.progress };
 }
 
 /** How a text answer starts, for error messages: its first characters, or its first bytes in hex. */
