@@ -17,10 +17,11 @@ export interface OperationModule {
 	description: INodeProperties[];
 	/**
 	 * Operations that write to WeChat: checks one item (parameters, files, article HTML) without
-	 * sending anything. The router checks every item this way before it sends any.
+	 * sending anything. The router checks every item this way before it sends any, and hands what the
+	 * check prepared (the checked files) to `execute`, so nothing is read twice.
 	 */
-	validate?(this: IExecuteFunctions, itemIndex: number): Promise<void>;
-	execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
+	validate?(this: IExecuteFunctions, itemIndex: number): Promise<unknown>;
+	execute(this: IExecuteFunctions, itemIndex: number, prepared?: unknown): Promise<INodeExecutionData[]>;
 }
 
 export type ResourceOperations<R extends WeixinMediaResource> = Record<

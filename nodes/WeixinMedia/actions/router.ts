@@ -11,6 +11,7 @@ import {
 	markMayHaveWritten,
 	mayHaveWritten,
 	redact,
+	settle,
 } from '../transport';
 import * as articleImage from './articleImage';
 import * as draft from './draft';
@@ -270,14 +271,16 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		if (Array.isArray(record)) results[index] = record;
 		else fail(index, record);
 	}
+	// What each item's write-check prepared for sending (its checked files), until the item starts.
+	const prepared: unknown[] = new Array(items.length);
 	if (operation.validate) {
-		for (const itemIndex of toSend) {
-			try {
-				await operation.validate.call(this, itemIndex);
-			} catch (caught) {
-				fail(itemIndex, caught);
-			}
-		}
+		const validate = operation.validate;
+		// The checks read files: as many at once as requests may be, so the reads overlap.
+		await forEachConcurrently(toSend, options.concurrency, () => false, async (itemIndex) => {
+			const checked = await settle(async () => await validate.call(this, itemIndex));
+			if (checked.ok) prepared[itemIndex] = checked.value;
+			else fail(itemIndex, checked.error);
+		});
 		if (failures.length > 0 && items.length === 1) throw failures[0].error;
 		if (failures.length > 0) {
 			const failed = new Set(failures.map(({ index }) => index));
@@ -297,8 +300,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		() => failures.length > 0 || signal?.aborted === true,
 		async (itemIndex) => {
 			started.add(itemIndex);
+			const checked = prepared[itemIndex];
+			// held only until sent: a kept file is freed as soon as its item is done
+			prepared[itemIndex] = undefined;
 			try {
-				const produced = await operation.execute.call(this, itemIndex);
+				const produced = await operation.execute.call(this, itemIndex, checked);
 				const withInput = keepInputFieldsFor(this, itemIndex)
 					? produced.map((item) => ({ ...item, json: { ...items[itemIndex].json, ...item.json } }))
 					: produced;

@@ -23,6 +23,25 @@ export interface UploadSource {
 /** Files up to this size are held in memory while sent; larger ones are streamed from n8n's store. */
 const READ_WHOLE_UP_TO_BYTES = 1024 * 1024;
 
+/**
+ * A write-check reads every file of the batch before any is sent. What it read is kept for sending up
+ * to this much per node run (200 images of 100 KB fit), so such a file is read once; files beyond it
+ * are read again when sent, so a large batch never holds all its files at once.
+ */
+export const KEPT_FOR_SENDING_PER_RUN = 32 * 1024 * 1024;
+const keptPerRun = new WeakMap<IExecuteFunctions, { bytes: number }>();
+
+function mayKeepForSending(ctx: IExecuteFunctions, bytes: number): boolean {
+	let kept = keptPerRun.get(ctx);
+	if (!kept) {
+		kept = { bytes: 0 };
+		keptPerRun.set(ctx, kept);
+	}
+	if (kept.bytes + bytes > KEPT_FOR_SENDING_PER_RUN) return false;
+	kept.bytes += bytes;
+	return true;
+}
+
 /** "item 3, property `data`: ..." — every media error names where the user has to look. */
 export function inputError(
 	ctx: IExecuteFunctions,
@@ -74,6 +93,27 @@ async function readHead(stream: Readable): Promise<Buffer> {
 	return Buffer.concat(chunks).subarray(0, SNIFF_BYTES);
 }
 
+/*
+ * The readers an UploadSource keeps are made here, outside prepareUpload: a closure made inside it
+ * would share its scope and keep the bytes read for checking alive until the file is sent.
+ */
+function bytesOf(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	binaryPropertyName: string,
+	binary: IBinaryData,
+): () => Promise<Buffer> {
+	const storedId = binary.id;
+	return async () =>
+		storedId
+			? await ctx.helpers.getBinaryDataBuffer(itemIndex, binaryPropertyName)
+			: Buffer.from(binary.data, 'base64');
+}
+
+function streamOf(ctx: IExecuteFunctions, storedId: string): () => Promise<Readable> {
+	return async () => await ctx.helpers.getBinaryStream(storedId);
+}
+
 function sentFileName(original: string | undefined, checked: CheckedMedia): string {
 	const stem = (original ?? '')
 		.replace(/\.[^.]*$/, '')
@@ -85,7 +125,8 @@ function sentFileName(original: string | undefined, checked: CheckedMedia): stri
 /**
  * Reads an item's binary property and applies the media rules of `store` and `type` before anything is
  * sent. Only the first bytes are read (and the whole file for voice, whose duration is checked), so a
- * 10 MB video in n8n's filesystem store is never held in memory.
+ * 10 MB video in n8n's filesystem store is never held in memory. `forLater`: the file is sent after the
+ * whole batch was checked (see KEPT_FOR_SENDING_PER_RUN).
  */
 export async function prepareUpload(
 	ctx: IExecuteFunctions,
@@ -93,6 +134,7 @@ export async function prepareUpload(
 	binaryPropertyName: string,
 	store: MediaStore,
 	type: MediaType,
+	forLater = false,
 ): Promise<UploadSource> {
 	const binary = findBinary(ctx, itemIndex, binaryPropertyName);
 	const storedId = binary.id;
@@ -105,17 +147,16 @@ export async function prepareUpload(
 		: undefined;
 	if (storedId && storedSize !== undefined && storedSize > READ_WHOLE_UP_TO_BYTES) {
 		size = storedSize;
-		open = async () => await ctx.helpers.getBinaryStream(storedId);
+		open = streamOf(ctx, storedId);
 		head = await readHead(await ctx.helpers.getBinaryStream(storedId));
 	} else {
 		// Small files (and in-memory binary data) are read once and sent from memory, as n8n's HTTP
 		// Request node does: one read instead of a sniffing read plus a streaming one.
-		const bytes = storedId
-			? await ctx.helpers.getBinaryDataBuffer(itemIndex, binaryPropertyName)
-			: Buffer.from(binary.data, 'base64');
+		const read = bytesOf(ctx, itemIndex, binaryPropertyName, binary);
+		const bytes = await read();
 		size = bytes.length;
 		head = bytes.subarray(0, SNIFF_BYTES);
-		open = async () => bytes;
+		open = !forLater || mayKeepForSending(ctx, size) ? async () => bytes : read;
 		whole = bytes;
 	}
 	const check = (wholeFile: Buffer | undefined) => {

@@ -40,16 +40,18 @@ export async function uploadArticleImage(
 }
 
 /** Checks the item's files; nothing is sent. */
-export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
-	await prepareEachFile(this, itemIndex, 'articleImage', 'image');
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<UploadSource[]> {
+	return await prepareEachFile(this, itemIndex, 'articleImage', 'image', { forLater: true });
 }
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html (uploadimg) */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
+	checked?: UploadSource[],
 ): Promise<INodeExecutionData[]> {
-	return await uploadEachFile(this, itemIndex, 'articleImage', 'image', async (source) => ({
+	const files = { store: 'articleImage', type: 'image', checked } as const;
+	return await uploadEachFile(this, itemIndex, files, async (source) => ({
 		url: await uploadArticleImage(this, itemIndex, source),
 	}));
 }

@@ -54,20 +54,21 @@ function formFields(ctx: IExecuteFunctions, itemIndex: number, type: MediaType) 
 }
 
 /** Checks the item's fields and files; nothing is sent. */
-export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<UploadSource[]> {
 	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
 	formFields(this, itemIndex, type);
-	await prepareEachFile(this, itemIndex, 'permanent', type);
+	return await prepareEachFile(this, itemIndex, 'permanent', type, { forLater: true });
 }
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
+	checked?: UploadSource[],
 ): Promise<INodeExecutionData[]> {
 	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
 	const fields = formFields(this, itemIndex, type);
-	return await uploadEachFile(this, itemIndex, 'permanent', type, async (source) => {
+	return await uploadEachFile(this, itemIndex, { store: 'permanent', type, checked }, async (source) => {
 		return await addPermanentMaterial(this, itemIndex, type, source, fields);
 	});
 }

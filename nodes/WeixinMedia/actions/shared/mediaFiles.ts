@@ -18,13 +18,15 @@ import {
 
 /**
  * Reads and checks every file named in the item's Input Binary Field ("data, cover": one file each)
- * against the media rules of `store` and `type`; nothing is sent.
+ * against the media rules of `store` and `type`; nothing is sent. `forLater`: a write-check before the
+ * batch is sent, which keeps what it read for sending within a budget (see prepareUpload).
  */
 export async function prepareEachFile(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	store: MediaStore,
 	type: MediaType,
+	{ forLater = false } = {},
 ): Promise<UploadSource[]> {
 	const propertyNames = parseBinaryPropertyNames(
 		ctx.getNodeParameter('binaryPropertyName', itemIndex, '') as string,
@@ -40,24 +42,30 @@ export async function prepareEachFile(
 	}
 	const sources: UploadSource[] = [];
 	for (const name of propertyNames) {
-		sources.push(await prepareUpload(ctx, itemIndex, name, store, type));
+		sources.push(await prepareUpload(ctx, itemIndex, name, store, type, forLater));
 	}
 	return sources;
 }
 
+/** The files an upload sends: where to, as what, and the write-check's result when there was one. */
+export interface FilesToUpload {
+	store: MediaStore;
+	type: MediaType;
+	checked?: UploadSource[];
+}
+
 /**
  * Uploads every file named in the item's Input Binary Field with `send`, after checking all of them
- * (prepareEachFile): a bad file fails the item before anything is sent. One output item per file, in
- * the order named.
+ * (prepareEachFile, unless the write-check did): a bad file fails the item before anything is sent.
+ * One output item per file, in the order named.
  */
 export async function uploadEachFile(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	store: MediaStore,
-	type: MediaType,
+	{ store, type, checked }: FilesToUpload,
 	send: (source: UploadSource) => Promise<IDataObject>,
 ): Promise<INodeExecutionData[]> {
-	const sources = await prepareEachFile(ctx, itemIndex, store, type);
+	const sources = checked ?? (await prepareEachFile(ctx, itemIndex, store, type));
 	const results: INodeExecutionData[] = [];
 	for (const source of sources) {
 		const sent = await settle(() => send(source));

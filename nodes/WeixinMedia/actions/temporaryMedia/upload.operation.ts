@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
 import { mediaTypeProperty } from '../../descriptions/media.description';
 import type { MediaType } from '../../media';
+import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
 
@@ -12,18 +13,19 @@ export const description: INodeProperties[] = forOperation('temporaryMedia', 'up
 ]);
 
 /** Checks the item's files; nothing is sent. */
-export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<void> {
+export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<UploadSource[]> {
 	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
-	await prepareEachFile(this, itemIndex, 'temporary', type);
+	return await prepareEachFile(this, itemIndex, 'temporary', type, { forLater: true });
 }
 
 /** https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
+	checked?: UploadSource[],
 ): Promise<INodeExecutionData[]> {
 	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
-	return await uploadEachFile(this, itemIndex, 'temporary', type, async (source) => {
+	return await uploadEachFile(this, itemIndex, { store: 'temporary', type, checked }, async (source) => {
 		const answer = await uploadMedia(this, itemIndex, {
 			path: '/cgi-bin/media/upload',
 			qs: { type },
