@@ -123,7 +123,7 @@ export interface SteadyRss {
  */
 export async function steadyTreeRss(
 	root: number,
-	{ quietMs = 10_000, toleranceBytes = 2 * KIB * KIB, maxMs = 120_000, stepMs = 1000 } = {},
+	{ quietMs = 10_000, toleranceBytes = 2 * KIB * KIB, maxMs = 120_000, stepMs = 1000, minMs = 0 } = {},
 ): Promise<SteadyRss> {
 	const started = Date.now();
 	let reference = treeRss(root);
@@ -136,7 +136,7 @@ export async function steadyTreeRss(
 			reference = current;
 			quietSince = now;
 		}
-		if (now - quietSince >= quietMs) {
+		if (now - quietSince >= quietMs && now - started >= minMs) {
 			return { bytes: current, afterMs: now - started, settled: true };
 		}
 		if (now - started >= maxMs) return { bytes: current, afterMs: now - started, settled: false };
