@@ -384,60 +384,58 @@ async function runVideosOnce(
 	pass: Pass,
 	memwatchFile: string,
 ): Promise<MemoryRun> {
-	{
-		// After start, n8n gives back ~300 MiB at some point in its first half minute: a calm before
-		// that is no idle.
-		const steady = await steadyTreeRss(root, { minMs: pass === 'first' ? FIRST_IDLE_AFTER_MS : 0 });
-		const idle = steady.bytes;
-		const tree = processTree(root);
-		tree.forEach(resetPeakRss);
-		sandbox.clearLog();
-		const sampler = startSampling(root);
-		const started = Date.now();
-		const response = await fetch(`${n8n.url}/webhook/${webhookPath(side, set)}`, { method: 'POST' });
-		const answer = await response.text();
-		const ended = Date.now();
-		const seconds = (ended - started) / 1000;
-		const trace = sampler.stop();
-		if (!response.ok) throw new Error(`${side} video run answered ${response.status}: ${answer}`);
-		const requests = sandbox.log();
-		const count = (match: (entry: RequestLogEntry) => boolean) =>
-			requests.filter((entry) => match(entry) && succeeded(entry)).length;
-		const added = count((entry) => entry.path === '/cgi-bin/material/add_material');
-		const described = count((entry) => entry.path === '/cgi-bin/material/get_material');
-		const downloaded = count(
-			(entry) => !entry.path.startsWith('/cgi-bin/') && entry.method === 'GET' && !entry.tokenCall,
+	// After start, n8n gives back ~300 MiB at some point in its first half minute: a calm before
+	// that is no idle.
+	const steady = await steadyTreeRss(root, { minMs: pass === 'first' ? FIRST_IDLE_AFTER_MS : 0 });
+	const idle = steady.bytes;
+	const tree = processTree(root);
+	tree.forEach(resetPeakRss);
+	sandbox.clearLog();
+	const sampler = startSampling(root);
+	const started = Date.now();
+	const response = await fetch(`${n8n.url}/webhook/${webhookPath(side, set)}`, { method: 'POST' });
+	const answer = await response.text();
+	const ended = Date.now();
+	const seconds = (ended - started) / 1000;
+	const trace = sampler.stop();
+	if (!response.ok) throw new Error(`${side} video run answered ${response.status}: ${answer}`);
+	const requests = sandbox.log();
+	const count = (match: (entry: RequestLogEntry) => boolean) =>
+		requests.filter((entry) => match(entry) && succeeded(entry)).length;
+	const added = count((entry) => entry.path === '/cgi-bin/material/add_material');
+	const described = count((entry) => entry.path === '/cgi-bin/material/get_material');
+	const downloaded = count(
+		(entry) => !entry.path.startsWith('/cgi-bin/') && entry.method === 'GET' && !entry.tokenCall,
+	);
+	const expected = side === 'alone' ? 0 : VIDEOS.count;
+	if ([added, described, downloaded].some((value) => value !== expected)) {
+		throw new Error(
+			`${side}: ${added} added, ${described} get_material, ${downloaded} downloads; ${expected} each expected`,
 		);
-		const expected = side === 'alone' ? 0 : VIDEOS.count;
-		if ([added, described, downloaded].some((value) => value !== expected)) {
-			throw new Error(
-				`${side}: ${added} added, ${described} get_material, ${downloaded} downloads; ${expected} each expected`,
-			);
-		}
-		const hwmPeak = [...trace.peaks.values()].reduce((total, peak) => total + peak, 0);
-		const run = {
-			side,
-			set,
-			pass,
-			breakdown: breakdownOf(readMemwatch(memwatchFile, root), started, ended),
-			idle,
-			idleAfter: `${(steady.afterMs / 1000).toFixed(0)} s${
-				steady.settled ? '' : ' (still moving)'
-			}`,
-			sampledPeak: trace.sampledPeak,
-			hwmPeak,
-			seconds,
-			processes: trace.peaks.size,
-		};
-		log(
-			`  ${side}, ${set}, ${pass} run: idle ${mib(idle).toFixed(0)} MiB, peak ${mib(trace.sampledPeak).toFixed(
-				0,
-			)} MiB sampled (${trace.samples} samples), ${mib(hwmPeak).toFixed(0)} MiB by VmHWM, ${
-				trace.peaks.size
-			} process(es), ${seconds.toFixed(1)} s, growth ${growth(run).toFixed(1)} MiB`,
-		);
-		return run;
 	}
+	const hwmPeak = [...trace.peaks.values()].reduce((total, peak) => total + peak, 0);
+	const run = {
+		side,
+		set,
+		pass,
+		breakdown: breakdownOf(readMemwatch(memwatchFile, root), started, ended),
+		idle,
+		idleAfter: `${(steady.afterMs / 1000).toFixed(0)} s${
+			steady.settled ? '' : ' (still moving)'
+		}`,
+		sampledPeak: trace.sampledPeak,
+		hwmPeak,
+		seconds,
+		processes: trace.peaks.size,
+	};
+	log(
+		`  ${side}, ${set}, ${pass} run: idle ${mib(idle).toFixed(0)} MiB, peak ${mib(trace.sampledPeak).toFixed(
+			0,
+		)} MiB sampled (${trace.samples} samples), ${mib(hwmPeak).toFixed(0)} MiB by VmHWM, ${
+			trace.peaks.size
+		} process(es), ${seconds.toFixed(1)} s, growth ${growth(run).toFixed(1)} MiB`,
+	);
+	return run;
 }
 
 function machine(nodeBin: string): Record<string, string> {
