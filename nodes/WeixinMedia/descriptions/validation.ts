@@ -32,3 +32,25 @@ export function requiredText(
 	}
 	return text;
 }
+
+/**
+ * A number parameter that must be a whole number of at least `minimum` (a limit, an article position);
+ * `fallback` when the parameter is not set. `hint` says what the numbers mean.
+ */
+export function wholeNumber(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameter: { name: string; label: string; minimum: number; fallback: number; hint?: string },
+): number {
+	const value = Number(ctx.getNodeParameter(parameter.name, itemIndex, parameter.fallback));
+	if (!Number.isInteger(value) || value < parameter.minimum) {
+		throw fieldError(
+			ctx,
+			itemIndex,
+			parameter.label,
+			`must be a whole number of at least ${parameter.minimum}, not ${value}`,
+			parameter.hint,
+		);
+	}
+	return value;
+}

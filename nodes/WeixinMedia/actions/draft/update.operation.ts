@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { articleProperties } from '../../descriptions/article.description';
 import { forOperation, mediaIdProperty } from '../../descriptions/common.description';
-import { fieldError, requiredText } from '../../descriptions/validation';
+import { requiredText, wholeNumber } from '../../descriptions/validation';
 import { settle } from '../../transport';
 import { checkArticlesInput, updateDraftArticle } from '../shared/articles';
 
@@ -33,17 +33,13 @@ export const description: INodeProperties[] = forOperation('draft', 'update', [
 ]);
 
 function readIndex(ctx: IExecuteFunctions, itemIndex: number): number {
-	const index = Number(ctx.getNodeParameter('articleIndex', itemIndex, 0));
-	if (!Number.isInteger(index) || index < 0) {
-		throw fieldError(
-			ctx,
-			itemIndex,
-			'Article Index',
-			`must be a whole number of at least 0, not ${index}`,
-			'The first article of a draft is 0.',
-		);
-	}
-	return index;
+	return wholeNumber(ctx, itemIndex, {
+		name: 'articleIndex',
+		label: 'Article Index',
+		minimum: 0,
+		fallback: 0,
+		hint: 'The first article of a draft is 0.',
+	});
 }
 
 /** Checks the item's Media ID, Article Index and its one article; nothing is sent. */

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { forOperation } from '../../descriptions/common.description';
-import { fieldError } from '../../descriptions/validation';
+import { wholeNumber } from '../../descriptions/validation';
 import { weixinRequest } from '../../transport';
 import { articleIdProperty, readArticleId } from './getArticle.operation';
 
@@ -38,17 +38,13 @@ export const description: INodeProperties[] = forOperation('publish', 'deleteArt
 /** freepublish/delete's index: the 1-based article position, 0 for every article of the post. */
 function readIndex(ctx: IExecuteFunctions, itemIndex: number): number {
 	if (ctx.getNodeParameter('deleteScope', itemIndex, 'all') === 'all') return 0;
-	const number = Number(ctx.getNodeParameter('articleNumber', itemIndex, 1));
-	if (!Number.isInteger(number) || number < 1) {
-		throw fieldError(
-			ctx,
-			itemIndex,
-			'Article Number',
-			`must be a whole number of at least 1, not ${number}`,
-			'The first article of a post is 1; to delete them all, set Delete to "All Articles of the Post".',
-		);
-	}
-	return number;
+	return wholeNumber(ctx, itemIndex, {
+		name: 'articleNumber',
+		label: 'Article Number',
+		minimum: 1,
+		fallback: 1,
+		hint: 'The first article of a post is 1; to delete them all, set Delete to "All Articles of the Post".',
+	});
 }
 
 /** Checks the item's Article ID and position; nothing is sent. */

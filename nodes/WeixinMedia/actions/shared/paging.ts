@@ -1,7 +1,7 @@
 /** Listing calls that WeChat answers in pages of at most 20: Return All or a Limit, read page by page. */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { fieldError } from '../../descriptions/validation';
+import { wholeNumber } from '../../descriptions/validation';
 import { weixinRequest } from '../../transport';
 
 /** The most one batchget call returns. */
@@ -29,11 +29,7 @@ export const returnAllOrLimitProperties: INodeProperties[] = [
 /** Return All as Infinity, otherwise the Limit, which must be a whole number of at least 1. */
 export function readLimit(ctx: IExecuteFunctions, itemIndex: number): number {
 	if (ctx.getNodeParameter('returnAll', itemIndex, false)) return Infinity;
-	const limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
-	if (!Number.isInteger(limit) || limit < 1) {
-		throw fieldError(ctx, itemIndex, 'Limit', `must be a whole number of at least 1, not ${limit}`);
-	}
-	return limit;
+	return wholeNumber(ctx, itemIndex, { name: 'limit', label: 'Limit', minimum: 1, fallback: 50 });
 }
 
 /**
