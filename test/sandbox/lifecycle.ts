@@ -136,19 +136,27 @@ function draftsNewestFirst(state: SandboxState): Draft[] {
 	return [...state.drafts.values()].reverse().sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
-function batchGetDrafts(context: RouteContext): Answer {
+/** A batchget page of drafts or posts (`all` in listing order): each under its id, with its articles. */
+function listPage<T extends { articles: StoredArticle[]; createdAt: number; updatedAt: number }>(
+	context: RouteContext,
+	all: T[],
+	idOf: (entry: T) => Record<string, string>,
+): Answer {
 	const { offset, count, noContent } = paging(jsonBody(context));
-	const all = draftsNewestFirst(context.state);
-	const item = all.slice(offset, offset + count).map((draft) => ({
-		media_id: draft.mediaId,
+	const item = all.slice(offset, offset + count).map((entry) => ({
+		...idOf(entry),
 		content: {
-			news_item: listed(draft.articles, noContent),
-			create_time: draft.createdAt,
-			update_time: draft.updatedAt,
+			news_item: listed(entry.articles, noContent),
+			create_time: entry.createdAt,
+			update_time: entry.updatedAt,
 		},
-		update_time: draft.updatedAt,
+		update_time: entry.updatedAt,
 	}));
 	return json({ total_count: all.length, item_count: item.length, item });
+}
+
+function batchGetDrafts(context: RouteContext): Answer {
+	return listPage(context, draftsNewestFirst(context.state), (draft) => ({ media_id: draft.mediaId }));
 }
 
 function countDrafts(context: RouteContext): Answer {
@@ -159,18 +167,8 @@ function countDrafts(context: RouteContext): Answer {
 // Published posts
 
 function batchGetPublished(context: RouteContext): Answer {
-	const { offset, count, noContent } = paging(jsonBody(context));
 	const all = [...context.state.published.values()].sort((a, b) => b.sequence - a.sequence);
-	const item = all.slice(offset, offset + count).map((post) => ({
-		article_id: post.articleId,
-		content: {
-			news_item: listed(post.articles, noContent),
-			create_time: post.createdAt,
-			update_time: post.updatedAt,
-		},
-		update_time: post.updatedAt,
-	}));
-	return json({ total_count: all.length, item_count: item.length, item });
+	return listPage(context, all, (post) => ({ article_id: post.articleId }));
 }
 
 function getArticle(context: RouteContext): Answer {
