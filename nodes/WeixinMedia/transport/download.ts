@@ -50,6 +50,8 @@ class WatchedBody {
 	private readonly iterator: AsyncIterator<Buffer>;
 	/** When the pending read began; undefined while the consumer has the last chunk. */
 	private waitingSince: number | undefined;
+	/** When the last chunk (or the headers) came. */
+	private lastArrivalAt = Date.now();
 	private failure: Error | undefined;
 	private readonly closed = new AbortController();
 	private readonly onStop = () => this.fail(new ExecutionCancelled());
@@ -71,11 +73,15 @@ class WatchedBody {
 			if (!slept.ok) return;
 			const waited = this.waitingSince === undefined ? 0 : Date.now() - this.waitingSince;
 			if (waited >= this.idleTimeoutMs) {
-				this.fail(new InterruptedTransfer(`the download stalled: no data for ${this.idleTimeoutMs} ms`));
+				this.fail(this.stalled());
 				return;
 			}
 			delay = this.idleTimeoutMs - waited;
 		}
+	}
+
+	private stalled(): InterruptedTransfer {
+		return new InterruptedTransfer(`the download stalled: no data for ${this.idleTimeoutMs} ms`);
 	}
 
 	/** Destroying the stream ends a pending read with `error` and closes the connection. */
@@ -89,11 +95,17 @@ class WatchedBody {
 		this.waitingSince = Date.now();
 		const arrival = await settle(async () => await this.iterator.next());
 		this.waitingSince = undefined;
-		if (arrival.ok && !arrival.value.done) return arrival.value;
+		if (arrival.ok && !arrival.value.done) {
+			this.lastArrivalAt = Date.now();
+			return arrival.value;
+		}
 		this.close();
 		if (arrival.ok) return arrival.value;
 		const error = this.failure ?? arrival.error;
 		if (error instanceof ExecutionCancelled || error instanceof InterruptedTransfer) throw error;
+		// n8n's request timeout runs on the socket too and may end a quiet body just before the idle
+		// watch does ("aborted"): after (nearly) the whole timeout without data, that is the stall.
+		if (Date.now() - this.lastArrivalAt >= this.idleTimeoutMs * 0.9) throw this.stalled();
 		throw new InterruptedTransfer(`the download broke off (${(error as Error).message})`);
 	}
 
