@@ -113,6 +113,37 @@ describe('faults', () => {
 		expect(again).toEqual({ contentLength: 4000, received: 4000, complete: true });
 	});
 
+	it('stalls only file answers: full Content-Length, half the bytes, then silence until the client closes', async () => {
+		const mediaId = await uploadImage();
+		sandbox.injectFault({ kind: 'stall' });
+		// JSON answers pass through and leave the fault queued.
+		expect(await countErrcode()).toBe(0);
+		const url = withToken(sandbox, `/cgi-bin/media/get?media_id=${mediaId}`, token);
+		const seen = await new Promise<{ contentLength: number; received: number; closed: boolean }>(
+			(resolve) => {
+				const request = httpGet(url, (response) => {
+					let received = 0;
+					let closed = false;
+					response.on('data', (chunk: Buffer) => (received += chunk.length));
+					response.on('error', () => undefined);
+					response.on('close', () => (closed = true));
+					setTimeout(() => {
+						resolve({ contentLength: Number(response.headers['content-length']), received, closed });
+						request.destroy();
+					}, 500);
+				}).on('error', () => undefined);
+			},
+		);
+		expect(seen).toEqual({ contentLength: 4000, received: 2000, closed: false });
+		const deadline = Date.now() + 2000;
+		while (sandbox.log().at(-1)?.closedByClientAt === undefined && Date.now() < deadline) {
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		expect(sandbox.log().at(-1)).toMatchObject({ path: '/cgi-bin/media/get', fault: 'stall', status: 200 });
+		expect(sandbox.log().at(-1)?.closedByClientAt).toEqual(expect.any(Number));
+		expect(await rawDownload(url)).toEqual({ contentLength: 4000, received: 4000, complete: true });
+	});
+
 	it('hangs a request until close(), which destroys the socket', async () => {
 		const own = await startSandbox();
 		own.injectFault({ kind: 'hang' });

@@ -54,7 +54,9 @@ const CONTROL_PREFIX = '/__sandbox/';
 const JSON_CONTENT_TYPE = 'application/json; encoding=utf-8';
 const SECRET_KEYS = new Set(['access_token', 'secret', 'appsecret', 'app_secret']);
 const REDACTED = '***';
-const FAULT_KINDS: readonly FaultKind[] = ['errcode', 'http', 'drop', 'hang', 'truncate', 'cutJson'];
+const FAULT_KINDS: readonly FaultKind[] = ['errcode', 'http', 'drop', 'hang', 'truncate', 'stall', 'cutJson'];
+/** Faults that cut a file answer short; they wait for a request that answers with a file. */
+const FILE_CUTS: readonly FaultKind[] = ['truncate', 'stall'];
 
 interface QueuedFault {
 	spec: FaultSpec;
@@ -238,7 +240,7 @@ class WeixinSandbox implements Sandbox {
 			this.sendCutJson(response, this.answer(route, request, url, body, entry), entry);
 			return;
 		}
-		if (fault && fault.spec.kind !== 'truncate') {
+		if (fault && !FILE_CUTS.includes(fault.spec.kind)) {
 			this.consume(fault);
 			entry.fault = fault.spec.kind;
 			this.applyFault(fault.spec, response, entry);
@@ -254,11 +256,11 @@ class WeixinSandbox implements Sandbox {
 		};
 		if (answer.kind === 'file' && fault) {
 			this.consume(fault);
-			entry.fault = 'truncate';
-			this.send(response, answer, entry, true, modes);
+			entry.fault = fault.spec.kind;
+			this.send(response, answer, entry, fault.spec.kind === 'stall' ? 'stall' : 'truncate', modes);
 			return;
 		}
-		this.send(response, answer, entry, false, modes);
+		this.send(response, answer, entry, undefined, modes);
 	}
 
 	private answer(
@@ -311,7 +313,7 @@ class WeixinSandbox implements Sandbox {
 		response: ServerResponse,
 		answer: Answer,
 		entry: RequestLogEntry,
-		truncate: boolean,
+		cut: 'truncate' | 'stall' | undefined,
 		modes?: Parameters<typeof applyAnswerModes>[1],
 	) {
 		entry.status = answer.kind === 'text' ? answer.status : 200;
@@ -336,21 +338,28 @@ class WeixinSandbox implements Sandbox {
 		}
 		if (modes) outgoing = applyAnswerModes(this.answerModes, modes, outgoing);
 		response.writeHead(entry.status, outgoing.headers);
-		if (!truncate) {
+		if (cut === undefined) {
 			response.end(outgoing.body);
 			return;
 		}
-		// The full Content-Length is promised, half the bytes arrive, then the line goes dead.
+		// The full Content-Length is promised and half the bytes arrive; then the line goes dead
+		// (truncate) or stays open and silent until the client gives up (stall; close() ends it too).
 		response.flushHeaders();
-		response.write(outgoing.body.subarray(0, Math.floor(outgoing.body.length / 2)), () =>
-			response.destroy(),
-		);
+		const half = outgoing.body.subarray(0, Math.floor(outgoing.body.length / 2));
+		if (cut === 'truncate') {
+			response.write(half, () => response.destroy());
+			return;
+		}
+		response.once('close', () => {
+			entry.closedByClientAt = Date.now();
+		});
+		response.write(half);
 	}
 
 	/** Headers and half of a JSON answer, then a dead line; anything but JSON is sent whole. */
 	private sendCutJson(response: ServerResponse, answer: Answer, entry: RequestLogEntry) {
 		if (answer.kind !== 'json') {
-			this.send(response, answer, entry, false);
+			this.send(response, answer, entry, undefined);
 			return;
 		}
 		const text = JSON.stringify(answer.body);
@@ -364,12 +373,12 @@ class WeixinSandbox implements Sandbox {
 		response.write(text.slice(0, Math.floor(text.length / 2)), () => response.destroy());
 	}
 
-	/** The first queued fault for this path; truncate only counts where a file may come back. */
+	/** The first queued fault for this path; file cuts only count where a file may come back. */
 	private nextFault(pathname: string, fileAnswers: boolean): QueuedFault | undefined {
 		return this.faults.find(
 			(fault) =>
 				(fault.spec.path === undefined || fault.spec.path === pathname) &&
-				(fault.spec.kind !== 'truncate' || fileAnswers),
+				(!FILE_CUTS.includes(fault.spec.kind) || fileAnswers),
 		);
 	}
 
@@ -382,7 +391,7 @@ class WeixinSandbox implements Sandbox {
 		switch (spec.kind) {
 			case 'errcode': {
 				const body = { errcode: spec.errcode, errmsg: spec.errmsg ?? errorMessage(spec.errcode) };
-				this.send(response, { kind: 'json', body }, entry, false);
+				this.send(response, { kind: 'json', body }, entry, undefined);
 				return;
 			}
 			case 'http':
@@ -395,7 +404,7 @@ class WeixinSandbox implements Sandbox {
 						text: httpPage(spec.status),
 					},
 					entry,
-					false,
+					undefined,
 				);
 				return;
 			case 'drop':
@@ -408,6 +417,7 @@ class WeixinSandbox implements Sandbox {
 				});
 				return;
 			case 'truncate':
+			case 'stall':
 			case 'cutJson':
 				return;
 		}

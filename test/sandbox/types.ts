@@ -64,6 +64,11 @@ export type FaultSpec = {
 	| { kind: 'hang' }
 	| { kind: 'truncate' }
 	/**
+	 * A file answer whose connection goes quiet halfway (full Content-Length, half the bytes, then
+	 * nothing, the line left open) until the client gives up: a stalled download.
+	 */
+	| { kind: 'stall' }
+	/**
 	 * The call is carried out and its JSON answer starts (HTTP 200, full Content-Length), then the
 	 * connection dies halfway through the body.
 	 */

@@ -84,6 +84,37 @@ describe('Temporary Media → Get', () => {
 		expect(result.error?.message).toMatch(/cut short: \d+ of 200000 bytes arrived/);
 	});
 
+	it('gives up a download that goes quiet mid-file after the Timeout, closes it, and reads it again', async () => {
+		const bytes = jpeg(200_000);
+		const mediaId = await uploadTemporary('image', bytes, 'big.jpg');
+		env.sandbox.clearLog();
+		env.sandbox.injectFault({ path: '/cgi-bin/media/get', kind: 'stall', times: 1 });
+		const result = await runNode({
+			parameters: get(mediaId, { options: { timeout: 400 } }),
+			credentials: env.credentials(),
+		});
+		expect(result.error).toBeUndefined();
+		expect(Buffer.compare(await result.readBinary(0, 'file'), bytes)).toBe(0);
+		const gets = env.sandbox.log().filter((entry) => entry.path === '/cgi-bin/media/get');
+		expect(gets.map((entry) => entry.fault)).toEqual(['stall', undefined]);
+		expect(gets[0].closedByClientAt).toEqual(expect.any(Number));
+	});
+
+	it('fails a download that stalls on every attempt, naming the stall, with no file', async () => {
+		const mediaId = await uploadTemporary('image', jpeg(200_000), 'big.jpg');
+		env.sandbox.clearLog();
+		env.sandbox.injectFault({ path: '/cgi-bin/media/get', kind: 'stall', times: 5 });
+		const result = await runNode({
+			parameters: get(mediaId, { options: { timeout: 300 } }),
+			credentials: env.credentials(),
+		});
+		expect(result.items).toHaveLength(0);
+		expect(result.error?.message).toMatch(/the download stalled: no data for 300 ms, 3 attempts made/);
+		const gets = env.sandbox.log().filter((entry) => entry.path === '/cgi-bin/media/get');
+		expect(gets).toHaveLength(3);
+		expect(gets.every((entry) => entry.fault === 'stall' && entry.closedByClientAt !== undefined)).toBe(true);
+	});
+
 	it('retries a download cut short once and delivers the whole file', async () => {
 		const bytes = jpeg(200_000);
 		const mediaId = await uploadTemporary('image', bytes, 'big.jpg');
