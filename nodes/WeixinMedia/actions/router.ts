@@ -19,6 +19,7 @@ import * as news from './news';
 import type { OperationModule, ResourceOperations, WeixinMediaResource } from './node.type';
 import * as permanentMaterial from './permanentMaterial';
 import * as publish from './publish';
+import { itemParameter, sameForEveryItem } from './shared/parameters';
 import * as temporaryMedia from './temporaryMedia';
 
 const operationsByResource: { [R in WeixinMediaResource]: ResourceOperations<R> } = {
@@ -48,8 +49,9 @@ type NodeError = NodeApiError | NodeOperationError;
 
 /**
  * Concurrent Requests and Timeout apply to the whole node run (one pool of requests, one timeout for
- * the token calls it shares): read for every item, they must agree, so an expression that varies per
- * item is refused rather than silently read from item 0. Keep Input Fields is read per item.
+ * the token calls it shares): when the options hold an expression they are read for every item and
+ * must agree, so one that varies per item is refused rather than silently read from item 0. Keep
+ * Input Fields may differ per item.
  */
 function nodeWideOptions(ctx: IExecuteFunctions, itemCount: number): Omit<RunOptions, 'keepInputFields'> {
 	const read = (itemIndex: number) => {
@@ -60,6 +62,7 @@ function nodeWideOptions(ctx: IExecuteFunctions, itemCount: number): Omit<RunOpt
 		};
 	};
 	const first = read(0);
+	if (sameForEveryItem(ctx, 'options')) return first;
 	for (let itemIndex = 1; itemIndex < itemCount; itemIndex++) {
 		const options = read(itemIndex);
 		for (const [key, label] of [
@@ -81,7 +84,7 @@ function nodeWideOptions(ctx: IExecuteFunctions, itemCount: number): Omit<RunOpt
 }
 
 const keepInputFieldsFor = (ctx: IExecuteFunctions, itemIndex: number) =>
-	ctx.getNodeParameter('options.keepInputFields', itemIndex, false) as boolean;
+	itemParameter(ctx, 'options.keepInputFields', itemIndex, false);
 
 /**
  * Runs `work` for each of `indexes`, at most `limit` at once. Once `stop()` is true no new index

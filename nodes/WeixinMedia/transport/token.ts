@@ -164,14 +164,26 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	return credentials;
 }
 
+/** Each request looks its account up: the hash is taken once per credentials object (once per run). */
+const accountKeys = new WeakMap<WeixinCredentials, string>();
+
+function accountKey(credentials: WeixinCredentials): string {
+	let key = accountKeys.get(credentials);
+	if (key === undefined) {
+		key = createHash('sha256')
+			.update(
+				[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.grantEndpoint].join(
+					'\n',
+				),
+			)
+			.digest('hex');
+		accountKeys.set(credentials, key);
+	}
+	return key;
+}
+
 function stateFor(credentials: WeixinCredentials): TokenState {
-	const key = createHash('sha256')
-		.update(
-			[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.grantEndpoint].join(
-				'\n',
-			),
-		)
-		.digest('hex');
+	const key = accountKey(credentials);
 	const now = Date.now();
 	let state = states.get(key);
 	if (state) {

@@ -12,6 +12,7 @@ import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
+import { itemParameter } from '../shared/parameters';
 
 const onlyForVideo = { show: { mediaType: ['video'] } };
 
@@ -55,7 +56,7 @@ function formFields(ctx: IExecuteFunctions, itemIndex: number, type: MediaType) 
 
 /** Checks the item's fields and files; nothing is sent. */
 export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<UploadSource[]> {
-	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	const type = itemParameter<MediaType>(this, 'mediaType', itemIndex);
 	formFields(this, itemIndex, type);
 	return await prepareEachFile(this, itemIndex, 'permanent', type, { forLater: true });
 }
@@ -66,7 +67,7 @@ export async function execute(
 	itemIndex: number,
 	checked?: UploadSource[],
 ): Promise<INodeExecutionData[]> {
-	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	const type = itemParameter<MediaType>(this, 'mediaType', itemIndex);
 	const fields = formFields(this, itemIndex, type);
 	return await uploadEachFile(this, itemIndex, { store: 'permanent', type, checked }, async (source) => {
 		return await addPermanentMaterial(this, itemIndex, type, source, fields);

@@ -15,6 +15,7 @@ import {
 	type DownloadTarget,
 	type WeixinRequest,
 } from '../../transport';
+import { itemParameter } from './parameters';
 
 /**
  * Reads and checks every file named in the item's Input Binary Field ("data, cover": one file each)
@@ -29,7 +30,7 @@ export async function prepareEachFile(
 	{ forLater = false } = {},
 ): Promise<UploadSource[]> {
 	const propertyNames = parseBinaryPropertyNames(
-		ctx.getNodeParameter('binaryPropertyName', itemIndex, '') as string,
+		itemParameter(ctx, 'binaryPropertyName', itemIndex, ''),
 	);
 	if (propertyNames.length === 0) {
 		throw fieldError(
@@ -178,7 +179,7 @@ export async function videoItem(
 	url: unknown,
 	target: DownloadTarget,
 ): Promise<INodeExecutionData> {
-	if (!ctx.getNodeParameter('downloadVideo', itemIndex, false) || typeof url !== 'string') {
+	if (!itemParameter(ctx, 'downloadVideo', itemIndex, false) || typeof url !== 'string') {
 		return { json };
 	}
 	return fileItem(json, await downloadFromUrl(ctx, itemIndex, url, target), target);

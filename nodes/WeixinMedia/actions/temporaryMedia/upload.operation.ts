@@ -6,6 +6,7 @@ import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
+import { itemParameter } from '../shared/parameters';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'upload', [
 	mediaTypeProperty('temporary', 'The kind of media; WeChat keeps temporary media for 3 days'),
@@ -14,7 +15,7 @@ export const description: INodeProperties[] = forOperation('temporaryMedia', 'up
 
 /** Checks the item's files; nothing is sent. */
 export async function validate(this: IExecuteFunctions, itemIndex: number): Promise<UploadSource[]> {
-	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	const type = itemParameter<MediaType>(this, 'mediaType', itemIndex);
 	return await prepareEachFile(this, itemIndex, 'temporary', type, { forLater: true });
 }
 
@@ -24,7 +25,7 @@ export async function execute(
 	itemIndex: number,
 	checked?: UploadSource[],
 ): Promise<INodeExecutionData[]> {
-	const type = this.getNodeParameter('mediaType', itemIndex) as MediaType;
+	const type = itemParameter<MediaType>(this, 'mediaType', itemIndex);
 	return await uploadEachFile(this, itemIndex, { store: 'temporary', type, checked }, async (source) => {
 		const answer = await uploadMedia(this, itemIndex, {
 			path: '/cgi-bin/media/upload',
