@@ -4,7 +4,7 @@
  */
 import { ExecuteContext } from 'n8n-core';
 
-import { holdsExpression } from '../../nodes/WeixinMedia/actions/shared/parameters';
+import { holdsExpression } from '../../nodes/WeixinMedia/descriptions/parameters';
 import { jpeg } from '../fixtures/media';
 import { runNode } from '../harness';
 import type { InputItem } from '../harness/run-node';
@@ -80,6 +80,57 @@ describe('parameters read once per run unless they hold an expression', () => {
 		expect(reads.get('options.keepInputFields')).toBe(12);
 		// the options hold an expression, so each item's Concurrent Requests and Timeout are compared
 		expect(reads.get('options')).toBe(12);
+	});
+});
+
+/** Runs Temporary Media → Get over `items` with Media ID set to `mediaId`, counting n8n's reads of it. */
+async function getCountingReads(mediaId: string, items: InputItem[]) {
+	const spy = jest.spyOn(
+		ExecuteContext.prototype as unknown as { _getNodeParameter: (name: string) => unknown },
+		'_getNodeParameter',
+	);
+	try {
+		const result = await runNode({
+			parameters: { resource: 'temporaryMedia', operation: 'get', mediaId, binaryPropertyName: 'file' },
+			items,
+			credentials: env.credentials(),
+			continueOnFail: true,
+		});
+		const mediaIdReads = spy.mock.calls.filter(([name]) => name === 'mediaId').length;
+		return { result, mediaIdReads };
+	} finally {
+		spy.mockRestore();
+	}
+}
+
+describe('Media ID mapped as {{ $json.<field> }}', () => {
+	async function uploaded(count: number): Promise<string[]> {
+		const result = await runNode({
+			parameters: { resource: 'temporaryMedia', operation: 'upload', mediaType: 'image', binaryPropertyName: 'data' },
+			items: images(count, () => 'data'),
+			credentials: env.credentials(),
+		});
+		expect(result.error).toBeUndefined();
+		return result.items.map((item) => item.json.media_id as string);
+	}
+
+	it("gives what n8n's own evaluation gives, item by item, for text and for everything else", async () => {
+		const [first, second] = await uploaded(2);
+		const values: unknown[] = [first, `  ${second}  `, '', '   ', 'no-such-id', 12345, null, undefined, { id: first }, ['x'], true];
+		const items: InputItem[] = values.map((media_id, row) => ({ json: { row, media_id } as never }));
+		// the fast path reads the field itself; the bracket form is left to n8n's expression engine
+		const direct = await getCountingReads('={{ $json.media_id }}', items);
+		const evaluated = await getCountingReads('={{ $json["media_id"] }}', items);
+		expect(direct.result.error).toBeUndefined();
+		expect(evaluated.result.error).toBeUndefined();
+		expect(direct.result.items).toHaveLength(values.length);
+		expect(direct.result.items.map((item) => item.json)).toEqual(evaluated.result.items.map((item) => item.json));
+		expect(direct.result.items[0].json).toMatchObject({ media_id: first, bytes: 3_000 });
+		expect(direct.result.items[1].json).toMatchObject({ media_id: second });
+		expect(direct.result.items[2].json.error).toBe('item 2, field `Media ID`: is empty');
+		// n8n resolved Media ID only where the field is not text: 12345, null, undefined, an object, a list, true
+		expect(direct.mediaIdReads).toBe(6);
+		expect(evaluated.mediaIdReads).toBe(values.length);
 	});
 });
 

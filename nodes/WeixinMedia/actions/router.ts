@@ -19,7 +19,7 @@ import * as news from './news';
 import type { OperationModule, ResourceOperations, WeixinMediaResource } from './node.type';
 import * as permanentMaterial from './permanentMaterial';
 import * as publish from './publish';
-import { itemParameter, sameForEveryItem } from './shared/parameters';
+import { itemParameter, sameForEveryItem } from '../descriptions/parameters';
 import * as temporaryMedia from './temporaryMedia';
 
 const operationsByResource: { [R in WeixinMediaResource]: ResourceOperations<R> } = {

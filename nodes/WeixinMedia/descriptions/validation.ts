@@ -1,6 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import { textFromItemField } from './parameters';
+
 /** "item 2, field `Media ID`: ..." — input errors name the item and the field the user has to fix. */
 export function fieldError(
 	ctx: IExecuteFunctions,
@@ -23,9 +25,9 @@ export function requiredText(
 	fieldLabel: string,
 ): string {
 	// extractValue: a resource locator's value, or the plain string an older workflow saved.
-	const value = ctx.getNodeParameter(parameterName, itemIndex, '', {
-		extractValue: true,
-	}) as unknown;
+	const value =
+		textFromItemField(ctx, parameterName, itemIndex) ??
+		(ctx.getNodeParameter(parameterName, itemIndex, '', { extractValue: true }) as unknown);
 	const text = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 	if (text === '') {
 		throw fieldError(ctx, itemIndex, fieldLabel, 'is empty', 'Map the field to a value from an earlier node, or type it in.');

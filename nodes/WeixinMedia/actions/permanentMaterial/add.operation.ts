@@ -12,7 +12,7 @@ import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
-import { itemParameter } from '../shared/parameters';
+import { itemParameter } from '../../descriptions/parameters';
 
 const onlyForVideo = { show: { mediaType: ['video'] } };
 

@@ -1,6 +1,7 @@
 /** What the operations that send files to WeChat, or fetch files from it, have in common. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { itemParameter } from '../../descriptions/parameters';
 import { fieldError, requiredText } from '../../descriptions/validation';
 import type { MediaStore, MediaType } from '../../media';
 import { parseBinaryPropertyNames, prepareUpload, type UploadSource } from '../../media/source';
@@ -15,7 +16,6 @@ import {
 	type DownloadTarget,
 	type WeixinRequest,
 } from '../../transport';
-import { itemParameter } from './parameters';
 
 /**
  * Reads and checks every file named in the item's Input Binary Field ("data, cover": one file each)

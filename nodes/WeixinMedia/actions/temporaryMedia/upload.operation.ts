@@ -6,7 +6,7 @@ import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
-import { itemParameter } from '../shared/parameters';
+import { itemParameter } from '../../descriptions/parameters';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'upload', [
 	mediaTypeProperty('temporary', 'The kind of media; WeChat keeps temporary media for 3 days'),
