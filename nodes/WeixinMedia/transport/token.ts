@@ -164,19 +164,16 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	return credentials;
 }
 
-/** Each request looks its account up: the hash is taken once per credentials object (once per run). */
+/**
+ * Token state is kept per account fingerprint. Each request looks its account up, so the hash is
+ * taken once per credentials object (once per run).
+ */
 const accountKeys = new WeakMap<WeixinCredentials, string>();
 
 function accountKey(credentials: WeixinCredentials): string {
 	let key = accountKeys.get(credentials);
 	if (key === undefined) {
-		key = createHash('sha256')
-			.update(
-				[credentials.baseUrl, credentials.appId, credentials.appSecret, credentials.grantEndpoint].join(
-					'\n',
-				),
-			)
-			.digest('hex');
+		key = fingerprintOf(credentials);
 		accountKeys.set(credentials, key);
 	}
 	return key;
