@@ -15,7 +15,7 @@ import {
 	fillPlaceholders,
 	type N8nInstance,
 } from '../test/e2e/n8n';
-import { jpeg } from '../test/fixtures/media';
+import { jpeg, stamped } from '../test/fixtures/media';
 import { SANDBOX_APP, startSandbox } from '../test/sandbox';
 
 const WORKFLOWS = path.join(__dirname, 'workflows');
@@ -176,9 +176,7 @@ async function main() {
 		fs.mkdirSync(images, { recursive: true });
 		const image = jpeg(BYTES);
 		for (let index = 0; index < ITEMS; index++) {
-			const copy = Buffer.from(image);
-			copy.writeUInt32BE(index, copy.length - 4);
-			fs.writeFileSync(path.join(images, `file-${String(index).padStart(3, '0')}.jpg`), copy);
+			fs.writeFileSync(path.join(images, `file-${String(index).padStart(3, '0')}.jpg`), stamped(image, index));
 		}
 		const credentials = jobs.map((_job, index) => ({
 			id: `wxProfCred${String(index).padStart(6, '0')}`,

@@ -16,7 +16,7 @@ import {
 	fillPlaceholders,
 	type N8nInstance,
 } from '../test/e2e/n8n';
-import { jpeg, mp4 } from '../test/fixtures/media';
+import { jpeg, mp4, stamped } from '../test/fixtures/media';
 import { randomUUID } from 'crypto';
 import { SANDBOX_APP, startSandbox, type RequestLogEntry, type Sandbox } from '../test/sandbox';
 import { DEFAULT_CONCURRENCY } from '../nodes/WeixinMedia/descriptions/common.description';
@@ -250,12 +250,6 @@ function writeFiles(dir: string, count: number, make: (index: number) => Buffer,
 }
 
 /** Distinct bytes per file, so that no layer can get away with caching one answer. */
-function stamped(bytes: Buffer, index: number): Buffer {
-	const copy = Buffer.from(bytes);
-	copy.writeUInt32BE(index, copy.length - 4);
-	return copy;
-}
-
 /** n8n processes on the machine that are not ours: another user of the shared machine. */
 function foreignN8nProcesses(): string[] {
 	const ours = new Set(processTree(process.pid));

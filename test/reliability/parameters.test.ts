@@ -5,7 +5,7 @@
 import { ExecuteContext } from 'n8n-core';
 
 import { holdsExpression } from '../../nodes/WeixinMedia/descriptions/parameters';
-import { jpeg } from '../fixtures/media';
+import { jpeg, stamped } from '../fixtures/media';
 import { runNode } from '../harness';
 import type { InputItem } from '../harness/run-node';
 import { useSandbox } from '../support';
@@ -14,11 +14,10 @@ const env = useSandbox();
 
 function images(count: number, property: (row: number) => string): InputItem[] {
 	const image = jpeg(3_000);
-	return Array.from({ length: count }, (_, row) => {
-		const bytes = Buffer.from(image);
-		bytes.writeUInt32BE(row, bytes.length - 4);
-		return { json: { row, property: property(row) }, files: [{ property: property(row), bytes }] };
-	});
+	return Array.from({ length: count }, (_, row) => ({
+		json: { row, property: property(row) },
+		files: [{ property: property(row), bytes: stamped(image, row) }],
+	}));
 }
 
 /** Runs Temporary Media → Upload and counts n8n's parameter reads, by parameter. */

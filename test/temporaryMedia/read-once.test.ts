@@ -5,7 +5,7 @@
 import { BinaryDataService } from 'n8n-core';
 
 import { KEPT_FOR_SENDING_PER_RUN } from '../../nodes/WeixinMedia/media/source';
-import { jpeg } from '../fixtures/media';
+import { jpeg, stamped } from '../fixtures/media';
 import { runNode } from '../harness';
 import { useSandbox } from '../support';
 
@@ -13,11 +13,10 @@ const env = useSandbox();
 
 function stampedImages(count: number, bytes: number) {
 	const image = jpeg(bytes);
-	return Array.from({ length: count }, (_, row) => {
-		const copy = Buffer.from(image);
-		copy.writeUInt32BE(row, copy.length - 4);
-		return { json: { row }, files: [{ bytes: copy, fileName: `row-${row}.jpg` }] };
-	});
+	return Array.from({ length: count }, (_, row) => ({
+		json: { row },
+		files: [{ bytes: stamped(image, row), fileName: `row-${row}.jpg` }],
+	}));
 }
 
 /** Runs Temporary Media → Upload and counts the whole-file reads from n8n's binary store. */
