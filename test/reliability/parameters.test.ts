@@ -20,24 +20,32 @@ function images(count: number, property: (row: number) => string): InputItem[] {
 	}));
 }
 
-/** Runs Temporary Media → Upload and counts n8n's parameter reads, by parameter. */
-async function uploadCountingReads(parameters: Record<string, unknown>, items: InputItem[]) {
+/** Runs `run` while counting n8n's parameter reads (its resolver, under every getNodeParameter), by name. */
+async function countingParameterReads<T>(run: () => Promise<T>) {
 	const spy = jest.spyOn(
 		ExecuteContext.prototype as unknown as { _getNodeParameter: (name: string) => unknown },
 		'_getNodeParameter',
 	);
 	try {
-		const result = await runNode({
-			parameters: { resource: 'temporaryMedia', operation: 'upload', mediaType: 'image', ...parameters },
-			items,
-			credentials: env.credentials(),
-		});
+		const result = await run();
 		const reads = new Map<string, number>();
 		for (const [name] of spy.mock.calls) reads.set(name, (reads.get(name) ?? 0) + 1);
 		return { result, reads };
 	} finally {
 		spy.mockRestore();
 	}
+}
+
+/** Runs Temporary Media → Upload and counts n8n's parameter reads, by parameter. */
+async function uploadCountingReads(parameters: Record<string, unknown>, items: InputItem[]) {
+	return await countingParameterReads(
+		async () =>
+			await runNode({
+				parameters: { resource: 'temporaryMedia', operation: 'upload', mediaType: 'image', ...parameters },
+				items,
+				credentials: env.credentials(),
+			}),
+	);
 }
 
 describe('parameters read once per run unless they hold an expression', () => {
@@ -84,22 +92,16 @@ describe('parameters read once per run unless they hold an expression', () => {
 
 /** Runs Temporary Media → Get over `items` with Media ID set to `mediaId`, counting n8n's reads of it. */
 async function getCountingReads(mediaId: string, items: InputItem[]) {
-	const spy = jest.spyOn(
-		ExecuteContext.prototype as unknown as { _getNodeParameter: (name: string) => unknown },
-		'_getNodeParameter',
+	const { result, reads } = await countingParameterReads(
+		async () =>
+			await runNode({
+				parameters: { resource: 'temporaryMedia', operation: 'get', mediaId, binaryPropertyName: 'file' },
+				items,
+				credentials: env.credentials(),
+				continueOnFail: true,
+			}),
 	);
-	try {
-		const result = await runNode({
-			parameters: { resource: 'temporaryMedia', operation: 'get', mediaId, binaryPropertyName: 'file' },
-			items,
-			credentials: env.credentials(),
-			continueOnFail: true,
-		});
-		const mediaIdReads = spy.mock.calls.filter(([name]) => name === 'mediaId').length;
-		return { result, mediaIdReads };
-	} finally {
-		spy.mockRestore();
-	}
+	return { result, mediaIdReads: reads.get('mediaId') ?? 0 };
 }
 
 describe('Media ID mapped as {{ $json.<field> }}', () => {
