@@ -2,6 +2,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { DEFAULT_CONCURRENCY, type RunOptions } from '../descriptions/common.description';
+import { itemParameter, sameForEveryItem } from '../descriptions/parameters';
 import { fieldError } from '../descriptions/validation';
 import {
 	DEFAULT_TIMEOUT_MS,
@@ -19,7 +20,6 @@ import * as news from './news';
 import type { OperationModule, ResourceOperations, WeixinMediaResource } from './node.type';
 import * as permanentMaterial from './permanentMaterial';
 import * as publish from './publish';
-import { itemParameter, sameForEveryItem } from '../descriptions/parameters';
 import * as temporaryMedia from './temporaryMedia';
 
 const operationsByResource: { [R in WeixinMediaResource]: ResourceOperations<R> } = {

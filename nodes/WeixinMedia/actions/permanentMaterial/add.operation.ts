@@ -7,12 +7,12 @@ import type {
 
 import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
 import { mediaTypeProperty } from '../../descriptions/media.description';
+import { itemParameter } from '../../descriptions/parameters';
 import { requiredText } from '../../descriptions/validation';
 import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
-import { itemParameter } from '../../descriptions/parameters';
 
 const onlyForVideo = { show: { mediaType: ['video'] } };
 

@@ -2,11 +2,11 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { binaryInputProperty, forOperation } from '../../descriptions/common.description';
 import { mediaTypeProperty } from '../../descriptions/media.description';
+import { itemParameter } from '../../descriptions/parameters';
 import type { MediaType } from '../../media';
 import type { UploadSource } from '../../media/source';
 import { uploadMedia } from '../../transport';
 import { prepareEachFile, uploadEachFile } from '../shared/mediaFiles';
-import { itemParameter } from '../../descriptions/parameters';
 
 export const description: INodeProperties[] = forOperation('temporaryMedia', 'upload', [
 	mediaTypeProperty('temporary', 'The kind of media; WeChat keeps temporary media for 3 days'),
