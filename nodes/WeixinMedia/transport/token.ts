@@ -120,19 +120,25 @@ const tokenCallTimeout = new AsyncLocalStorage<number>();
  * Identifies what a stored token is good for: the account, its AppSecret, the token endpoint and the
  * base URL. n8n keeps the stored token when the user edits the credential; without the AppSecret in
  * here a wrong new AppSecret would pass the credential test on the old token. Hashed, so the
- * fingerprint reveals none of them.
+ * fingerprint reveals none of them. It also keys this process's token state, which every request
+ * looks up: hashed once per credentials object (once per run).
  */
-function fingerprintOf(
-	credentials: Pick<WeixinCredentials, 'appId' | 'appSecret' | 'grantEndpoint' | 'baseUrl'>,
-) {
-	return createHash('sha256')
-		.update(
-			[credentials.appId, credentials.appSecret, credentials.grantEndpoint, credentials.baseUrl].join(
-				'\n',
-			),
-		)
-		.digest('hex')
-		.slice(0, 32);
+const fingerprints = new WeakMap<WeixinCredentials, string>();
+
+function fingerprintOf(credentials: WeixinCredentials): string {
+	let fingerprint = fingerprints.get(credentials);
+	if (fingerprint === undefined) {
+		fingerprint = createHash('sha256')
+			.update(
+				[credentials.appId, credentials.appSecret, credentials.grantEndpoint, credentials.baseUrl].join(
+					'\n',
+				),
+			)
+			.digest('hex')
+			.slice(0, 32);
+		fingerprints.set(credentials, fingerprint);
+	}
+	return fingerprint;
 }
 
 export function normaliseCredentials(data: IDataObject): WeixinCredentials {
@@ -164,23 +170,8 @@ export function normaliseCredentials(data: IDataObject): WeixinCredentials {
 	return credentials;
 }
 
-/**
- * Token state is kept per account fingerprint. Each request looks its account up, so the hash is
- * taken once per credentials object (once per run).
- */
-const accountKeys = new WeakMap<WeixinCredentials, string>();
-
-function accountKey(credentials: WeixinCredentials): string {
-	let key = accountKeys.get(credentials);
-	if (key === undefined) {
-		key = fingerprintOf(credentials);
-		accountKeys.set(credentials, key);
-	}
-	return key;
-}
-
 function stateFor(credentials: WeixinCredentials): TokenState {
-	const key = accountKey(credentials);
+	const key = fingerprintOf(credentials);
 	const now = Date.now();
 	let state = states.get(key);
 	if (state) {
