@@ -249,7 +249,6 @@ function writeFiles(dir: string, count: number, make: (index: number) => Buffer,
 	}
 }
 
-/** Distinct bytes per file, so that no layer can get away with caching one answer. */
 /** n8n processes on the machine that are not ours: another user of the shared machine. */
 function foreignN8nProcesses(): string[] {
 	const ours = new Set(processTree(process.pid));
