@@ -171,17 +171,21 @@ export class QueueCluster {
 		);
 	}
 
-	/** How many failed executions (after `afterId`) have run data mentioning `text`. */
-	failedExecutionsMentioning(workflowName: string, text: string, afterId = 0): number {
+	/**
+	 * The error message of each failed execution (after `afterId`), from its run data in n8n's
+	 * database; '(no error in the run data)' where there is none, so a failure shows what it was.
+	 */
+	failedExecutionErrors(workflowName: string, afterId = 0): string[] {
 		const workflowId = this.workflowIds.get(workflowName);
-		const pattern = text.replace(/'/g, "''");
-		return Number(
-			this.postgres!.query(
-				`SELECT count(*) FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id ` +
-					`WHERE e."workflowId" = '${workflowId}' AND e.id > ${Number(afterId)} ` +
-					`AND e.status = 'error' AND strpos(d.data, '${pattern}') > 0`,
-			),
+		const rows = this.postgres!.query(
+			`SELECT d.data FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id ` +
+				`WHERE e."workflowId" = '${workflowId}' AND e.id > ${Number(afterId)} ` +
+				`AND e.status = 'error' ORDER BY e.id`,
 		);
+		return rows
+			.split('\n')
+			.filter(Boolean)
+			.map((data) => runDataError(data) ?? '(no error in the run data)');
 	}
 
 	lastExecutionId(): number {
@@ -275,4 +279,19 @@ export async function startQueueCluster(
 		await cluster.stop();
 		throw error;
 	}
+}
+
+/**
+ * `resultData.error.message` of run data as n8n stores it (flatted: one JSON array whose first entry
+ * is the run data, every nested object and string an entry of its own, referred to by its index).
+ */
+function runDataError(stored: string): string | undefined {
+	const entries = JSON.parse(stored) as unknown[];
+	let value: unknown = entries[0];
+	for (const name of ['resultData', 'error', 'message']) {
+		const reference =
+			value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+		value = typeof reference === 'string' && /^\d+$/.test(reference) ? entries[Number(reference)] : undefined;
+	}
+	return typeof value === 'string' ? value : undefined;
 }
